@@ -1,0 +1,139 @@
+"""The one module that keeps allauth's ``account.EmailAddress`` mirroring ours.
+
+Our ``EmailAddress`` rows are the source of truth. After any change of a user's addresses
+(create, verify, unverify, set primary, delete) the identifiers module calls
+:func:`sync_user`, which makes allauth's rows for that user equal to ours: same addresses
+(lowercased, as allauth looks them up), same ``verified`` flag, ``primary`` on our primary.
+Changes allauth makes itself (sign-up, confirmation, its email management page) arrive through
+``post_save`` / ``post_delete`` of allauth's model and are applied to ours with our rules; a
+thread-local guard keeps the two directions from echoing each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from clerk_users import errors
+
+logger = logging.getLogger(__name__)
+_state = threading.local()
+
+
+@contextlib.contextmanager
+def _syncing() -> Iterator[None]:
+    previous = getattr(_state, "active", False)
+    _state.active = True
+    try:
+        yield
+    finally:
+        _state.active = previous
+
+
+def _is_syncing() -> bool:
+    return getattr(_state, "active", False)
+
+
+def sync_user(user_id: Any) -> None:
+    """Make allauth's email rows of ``user_id`` equal to ours."""
+    from allauth.account.models import EmailAddress as AllauthEmail
+
+    from clerk_users.models import EmailAddress
+
+    User = get_user_model()
+    primary_id = (
+        User.objects.filter(pk=user_id).values_list("primary_email_address_id", flat=True).first()
+    )
+    ours = {
+        e.email_address.lower(): e for e in EmailAddress.objects.filter(user_id=user_id)
+    }
+    with _syncing(), transaction.atomic():
+        theirs = {a.email.lower(): a for a in AllauthEmail.objects.filter(user_id=user_id)}
+        stale = [a.pk for email, a in theirs.items() if email not in ours or a.email != email]
+        if stale:
+            AllauthEmail.objects.filter(pk__in=stale).delete()
+            theirs = {k: v for k, v in theirs.items() if v.pk not in stale}
+        # Clear primaries first: allauth allows one primary per user.
+        AllauthEmail.objects.filter(user_id=user_id, primary=True).exclude(
+            email=next((e.email_address.lower() for e in ours.values() if e.pk == primary_id), "")
+        ).update(primary=False)
+        for email, ours_row in ours.items():
+            verified = ours_row.is_verified
+            primary = ours_row.pk == primary_id
+            row = theirs.get(email)
+            if row is None:
+                AllauthEmail.objects.create(
+                    user_id=user_id, email=email, verified=verified, primary=primary
+                )
+            elif row.verified != verified or row.primary != primary:
+                AllauthEmail.objects.filter(pk=row.pk).update(verified=verified, primary=primary)
+
+
+def _allauth_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """allauth added or changed an address: apply it to ours with our rules."""
+    if _is_syncing() or kwargs.get("raw"):
+        return
+    from clerk_users import identifiers
+    from clerk_users.models import EmailAddress
+
+    email = instance.email.lower()
+    ours = EmailAddress.objects.filter(email_address__iexact=email).select_related("user").first()
+    if ours is not None and ours.user_id != instance.user_id:
+        logger.warning("allauth address %s belongs to another clerk user; left alone", email)
+        return
+    try:
+        if ours is None:
+            ours = identifiers.create_email_address(
+                instance.user, email, verified=instance.verified, strategy="email_link"
+            )
+        elif instance.verified and not ours.is_verified:
+            identifiers.verify(ours, "email_link")
+        if instance.primary and instance.verified:
+            identifiers.set_primary(ours.user, ours)
+    except errors.ClerkError as exc:
+        logger.warning("allauth address %s not mirrored: %s", email, exc.long_message)
+    sync_user(instance.user_id)
+
+
+def _allauth_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    origin = kwargs.get("origin")
+    origin_model = getattr(origin, "model", type(origin))
+    if _is_syncing() or origin_model is not sender:
+        # Part of a cascade (e.g. the user is being deleted): nothing to mirror.
+        return
+    from clerk_users import identifiers
+    from clerk_users.models import EmailAddress
+
+    ours = EmailAddress.objects.filter(
+        user_id=instance.user_id, email_address__iexact=instance.email
+    ).select_related("user").first()
+    if ours is None:
+        return
+    try:
+        identifiers.delete_identifier(ours)
+    except errors.ClerkError:
+        replacement = (
+            EmailAddress.objects.filter(user_id=ours.user_id, verification_status="verified")
+            .exclude(pk=ours.pk)
+            .first()
+        )
+        if replacement is not None:
+            identifiers.delete_identifier(ours, new_primary=replacement)
+        else:
+            sync_user(instance.user_id)
+
+
+def connect() -> None:
+    from allauth.account.models import EmailAddress as AllauthEmail
+
+    post_save.connect(_allauth_saved, sender=AllauthEmail, dispatch_uid="clerk_users_allauth_saved")
+    post_delete.connect(
+        _allauth_deleted, sender=AllauthEmail, dispatch_uid="clerk_users_allauth_deleted"
+    )

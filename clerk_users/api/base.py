@@ -1,0 +1,30 @@
+"""Base classes shared by both APIs: Clerk's error handler, JSON rendering, body parsers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import parsers, renderers, viewsets
+from rest_framework.views import APIView
+
+from clerk_users.api import errors
+
+
+class ClerkAPIMixin:
+    renderer_classes = [renderers.JSONRenderer]
+    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]
+
+    def get_exception_handler(self) -> Any:
+        return errors.exception_handler
+
+
+class ClerkAPIView(ClerkAPIMixin, APIView):
+    pass
+
+
+class ClerkViewSet(ClerkAPIMixin, viewsets.ViewSet):
+    pass
+
+
+class ClerkGenericViewSet(ClerkAPIMixin, viewsets.GenericViewSet):
+    pass

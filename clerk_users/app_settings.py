@@ -1,0 +1,157 @@
+"""Typed access to the ``CLERK_USERS`` settings dict.
+
+Every property reads ``settings.CLERK_USERS`` on access, so ``override_settings`` works in
+tests and nothing is frozen at import time. The defaults below are the documented defaults
+(see README, "Settings").
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.conf import settings
+
+_T = TypeVar("_T")
+
+DEFAULTS: dict[str, Any] = {
+    # Policy
+    "ADAPTER": "clerk_users.adapter.DefaultClerkUsersAdapter",
+    # Metadata
+    "METADATA_MAX_BYTES": 8192,
+    # Identifiers
+    "PHONE_DEFAULT_REGION": None,
+    # Verification codes (contract §8)
+    "VERIFICATION_CODE_LENGTH": 6,
+    "VERIFICATION_CODE_LIFETIME": 600,
+    "VERIFICATION_MAX_ATTEMPTS": 3,
+    "VERIFICATION_RESEND_COOLDOWN": 30,
+    "SMS_BACKEND": "clerk_users.sms.ConsoleSMSBackend",
+    "EMAIL_FROM": None,
+    # Passwords and lockout
+    "LOCKOUT_MAX_ATTEMPTS": 10,
+    "LOCKOUT_DURATION": 3600,
+    # Images
+    "IMAGE_MAX_BYTES": 10 * 1024 * 1024,
+    "IMAGE_MAX_PIXELS": 40_000_000,
+    "IMAGE_MAX_SIDE": 1024,
+    "IMAGE_STORAGE": None,
+    # Sessions and tokens
+    "SESSION_TOKEN_LIFETIME": 60,
+    "SESSION_TOKEN_ISSUER": None,
+    "SIGNING_KEYS": [],
+    "ACTIVITY_THROTTLE": 60,
+    "ALLOWED_REDIRECT_ORIGINS": [],
+    # Rate limits ("<count>/<seconds>s")
+    "BACKEND_API_RATE": "1000/10s",
+    "FRONTEND_UPDATE_RATE": "10/10s",
+    "FRONTEND_VERIFICATION_RATE": "3/10s",
+}
+
+
+class AppSettings:
+    """Settings of clerk_users; see ``DEFAULTS`` for names and default values."""
+
+    def _setting(self, name: str, default: _T) -> _T:
+        return getattr(settings, "CLERK_USERS", {}).get(name, default)
+
+    def get(self, name: str) -> Any:
+        return self._setting(name, DEFAULTS[name])
+
+    @property
+    def ADAPTER(self) -> str:
+        return self.get("ADAPTER")
+
+    @property
+    def METADATA_MAX_BYTES(self) -> int:
+        return int(self.get("METADATA_MAX_BYTES"))
+
+    @property
+    def PHONE_DEFAULT_REGION(self) -> str | None:
+        return self.get("PHONE_DEFAULT_REGION")
+
+    @property
+    def VERIFICATION_CODE_LENGTH(self) -> int:
+        return int(self.get("VERIFICATION_CODE_LENGTH"))
+
+    @property
+    def VERIFICATION_CODE_LIFETIME(self) -> int:
+        """Seconds a one-time code stays valid."""
+        return int(self.get("VERIFICATION_CODE_LIFETIME"))
+
+    @property
+    def VERIFICATION_MAX_ATTEMPTS(self) -> int:
+        return int(self.get("VERIFICATION_MAX_ATTEMPTS"))
+
+    @property
+    def VERIFICATION_RESEND_COOLDOWN(self) -> int:
+        """Seconds between two ``prepare_verification`` calls for one identifier."""
+        return int(self.get("VERIFICATION_RESEND_COOLDOWN"))
+
+    @property
+    def SMS_BACKEND(self) -> str:
+        return self.get("SMS_BACKEND")
+
+    @property
+    def EMAIL_FROM(self) -> str | None:
+        return self.get("EMAIL_FROM")
+
+    @property
+    def LOCKOUT_MAX_ATTEMPTS(self) -> int:
+        return int(self.get("LOCKOUT_MAX_ATTEMPTS"))
+
+    @property
+    def LOCKOUT_DURATION(self) -> int:
+        """Seconds a user stays locked after too many failed attempts."""
+        return int(self.get("LOCKOUT_DURATION"))
+
+    @property
+    def IMAGE_MAX_BYTES(self) -> int:
+        return int(self.get("IMAGE_MAX_BYTES"))
+
+    @property
+    def IMAGE_MAX_PIXELS(self) -> int:
+        return int(self.get("IMAGE_MAX_PIXELS"))
+
+    @property
+    def IMAGE_MAX_SIDE(self) -> int:
+        return int(self.get("IMAGE_MAX_SIDE"))
+
+    @property
+    def IMAGE_STORAGE(self) -> str | None:
+        """Alias in ``settings.STORAGES`` for profile images; ``None`` = default storage."""
+        return self.get("IMAGE_STORAGE")
+
+    @property
+    def SESSION_TOKEN_LIFETIME(self) -> int:
+        return int(self.get("SESSION_TOKEN_LIFETIME"))
+
+    @property
+    def SESSION_TOKEN_ISSUER(self) -> str | None:
+        return self.get("SESSION_TOKEN_ISSUER")
+
+    @property
+    def SIGNING_KEYS(self) -> list[Any]:
+        return list(self.get("SIGNING_KEYS"))
+
+    @property
+    def ACTIVITY_THROTTLE(self) -> int:
+        return int(self.get("ACTIVITY_THROTTLE"))
+
+    @property
+    def ALLOWED_REDIRECT_ORIGINS(self) -> list[str]:
+        return list(self.get("ALLOWED_REDIRECT_ORIGINS"))
+
+    @property
+    def BACKEND_API_RATE(self) -> str:
+        return self.get("BACKEND_API_RATE")
+
+    @property
+    def FRONTEND_UPDATE_RATE(self) -> str:
+        return self.get("FRONTEND_UPDATE_RATE")
+
+    @property
+    def FRONTEND_VERIFICATION_RATE(self) -> str:
+        return self.get("FRONTEND_VERIFICATION_RATE")
+
+
+app_settings = AppSettings()

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ClerkUsersConfig(AppConfig):
+    name = "clerk_users"
+    verbose_name = "Clerk users"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from clerk_users import allauth_sync, checks  # noqa: F401  (registers checks, receivers)
+
+        allauth_sync.connect()

@@ -1,0 +1,285 @@
+"""Rules for a user's identifiers: one place for creating, verifying, choosing the primary and
+deleting email addresses, phone numbers and web3 wallets.
+
+Called by the Python API, the admin and both REST APIs. The primary invariant (a primary
+pointer is null or names a verified identifier of the same user) is kept by taking the user's
+row lock (``SELECT ... FOR UPDATE``) around every change of a primary pointer and every
+deletion, so concurrent set-primary and delete calls serialise on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clerk_users import errors, signals
+from clerk_users.app_settings import app_settings
+from clerk_users.models import (
+    IDENTIFIER_MODELS,
+    EmailAddress,
+    Identification,
+    PhoneNumber,
+    VerificationStatus,
+    Web3Wallet,
+)
+
+WALLET_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+PRIMARY_FIELD = {
+    "email_address": "primary_email_address",
+    "phone_number": "primary_phone_number",
+    "web3_wallet": "primary_web3_wallet",
+}
+WHAT = {"email_address": "email address", "phone_number": "phone number", "web3_wallet": "wallet"}
+
+
+# -- normalisation ---------------------------------------------------------------------------
+def normalize_email(value: Any, param: str = "email_address") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise errors.format_invalid(param, f"{param} must be a valid email address.")
+    email = value.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise errors.format_invalid(param, f"{param} must be a valid email address.")
+    return email
+
+
+def normalize_phone(value: Any, param: str = "phone_number") -> str:
+    """Return the number in E.164; a number without ``+`` uses ``PHONE_DEFAULT_REGION``."""
+    message = f"{param} must be a valid phone number according to E.164 international standard."
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+        raise errors.format_invalid(param, message)
+    try:
+        parsed = phonenumbers.parse(value.strip(), app_settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        raise errors.format_invalid(param, message)
+    if not phonenumbers.is_valid_number(parsed):
+        raise errors.format_invalid(param, message)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_wallet(value: Any, param: str = "web3_wallet") -> str:
+    if not isinstance(value, str) or not WALLET_RE.match(value.strip()):
+        raise errors.format_invalid(param, f"{param} must be 0x followed by 40 hexadecimal digits.")
+    return value.strip().lower()
+
+
+NORMALIZERS = {
+    "email_address": normalize_email,
+    "phone_number": normalize_phone,
+    "web3_wallet": normalize_wallet,
+}
+
+
+def find(kind: str, value: str) -> Identification | None:
+    """The identifier of ``kind`` equal to ``value`` (normalised), whoever owns it."""
+    model = IDENTIFIER_MODELS[kind]
+    normalized = NORMALIZERS[kind](value)
+    lookup = {f"{kind}__iexact" if kind != "phone_number" else kind: normalized}
+    return model.objects.filter(**lookup).first()
+
+
+# -- creation --------------------------------------------------------------------------------
+def create_identifier(
+    user: Any,
+    kind: str,
+    value: Any,
+    *,
+    verified: bool = False,
+    strategy: str = "admin",
+    primary: bool = False,
+    param: str | None = None,
+    reserved: bool = False,
+) -> Identification:
+    """Create an identifier of ``kind`` for ``user``; uniqueness is the database's job.
+
+    A duplicate (in any case or format variant) raises ``form_identifier_exists`` and leaves
+    nothing behind, even when two requests race for the same value.
+    """
+    model = IDENTIFIER_MODELS[kind]
+    param = param or kind
+    normalized = NORMALIZERS[kind](value, param)
+    if primary and not verified:
+        raise errors.ClerkError(
+            "form_param_value_invalid",
+            "is invalid",
+            long_message=f"An unverified {WHAT[kind]} cannot be primary.",
+            param_name="primary",
+        )
+    identifier = model(user=user, reserved=reserved, **{kind: normalized})
+    if verified:
+        identifier.mark_verified(strategy)
+    try:
+        with transaction.atomic():
+            identifier.save(force_insert=True)
+            if verified:
+                _after_verified(identifier, make_primary=primary)
+            _mirror(identifier)
+    except IntegrityError:
+        raise errors.identifier_exists(param, WHAT[kind])
+    signals.identifier_created.send(sender=model, identifier=identifier)
+    return identifier
+
+
+def create_email_address(user: Any, email: str, **kwargs: Any) -> EmailAddress:
+    return create_identifier(user, "email_address", email, **kwargs)  # type: ignore[return-value]
+
+
+def create_phone_number(user: Any, phone_number: str, **kwargs: Any) -> PhoneNumber:
+    return create_identifier(user, "phone_number", phone_number, **kwargs)  # type: ignore[return-value]
+
+
+def create_web3_wallet(user: Any, web3_wallet: str, **kwargs: Any) -> Web3Wallet:
+    return create_identifier(user, "web3_wallet", web3_wallet, **kwargs)  # type: ignore[return-value]
+
+
+def _mirror(identifier: Identification) -> None:
+    """Keep allauth's email table in step (one module owns that: ``allauth_sync``)."""
+    if identifier.kind == "email_address":
+        from clerk_users import allauth_sync
+
+        allauth_sync.sync_user(identifier.user_id)
+
+
+# -- verification state ----------------------------------------------------------------------
+def _lock_user(user: Any) -> Any:
+    """Lock and return the fresh user row (a no-op lock on SQLite)."""
+    return type(user).objects.select_for_update().only("pk").get(pk=user.pk)
+
+
+def _after_verified(identifier: Identification, *, make_primary: bool = False) -> None:
+    """Make a freshly verified identifier primary when asked or when its kind has none."""
+    field = PRIMARY_FIELD[identifier.kind]
+    user_model = type(identifier.user)
+    _lock_user(identifier.user)
+    current = user_model.objects.filter(pk=identifier.user_id).values_list(f"{field}_id", flat=True)
+    if make_primary or current[0] is None:
+        user_model.objects.filter(pk=identifier.user_id).update(
+            **{f"{field}_id": identifier.pk, "updated_at": timezone.now()}
+        )
+        setattr(identifier.user, f"{field}_id", identifier.pk)
+
+
+def verify(identifier: Identification, strategy: str = "admin") -> Identification:
+    """Mark ``identifier`` verified (e.g. by an admin or a provider) and apply primary rules."""
+    with transaction.atomic():
+        identifier.mark_verified(strategy)
+        identifier.save()
+        _after_verified(identifier)
+        _mirror(identifier)
+    signals.identifier_verified.send(sender=type(identifier), identifier=identifier)
+    return identifier
+
+
+def unverify(identifier: Identification) -> Identification:
+    """Mark ``identifier`` unverified; refused for a primary identifier (it must stay verified)."""
+    with transaction.atomic():
+        user = _lock_user(identifier.user)
+        field = PRIMARY_FIELD[identifier.kind]
+        if type(user).objects.filter(pk=user.pk, **{f"{field}_id": identifier.pk}).exists():
+            raise errors.ClerkError(
+                "primary_identification_cannot_be_unverified",
+                "cannot unverify the primary identification",
+                long_message=f"The primary {WHAT[identifier.kind]} must stay verified; "
+                "choose another primary first.",
+                param_name="verified",
+            )
+        identifier.verification_status = VerificationStatus.UNVERIFIED
+        identifier.verification_strategy = ""
+        identifier.verified_at = None
+        identifier.save()
+        _mirror(identifier)
+    return identifier
+
+
+def set_primary(user: Any, identifier: Identification | str, kind: str | None = None) -> Any:
+    """Point ``user``'s primary of the identifier's kind at it (verified, same user only)."""
+    if isinstance(identifier, str):
+        if kind is None:
+            raise ValueError("kind is required with an id")
+        model = IDENTIFIER_MODELS[kind]
+        param = f"primary_{kind}_id"
+        with transaction.atomic():
+            _lock_user(user)
+            found = model.objects.filter(pk=identifier, user_id=user.pk).first()
+            if found is None:
+                raise errors.ClerkError(
+                    "form_param_value_invalid",
+                    "is invalid",
+                    long_message=f"No {WHAT[kind]} with id {identifier} belongs to this user.",
+                    param_name=param,
+                )
+            return _set_primary_locked(user, found, param)
+    with transaction.atomic():
+        _lock_user(user)
+        return _set_primary_locked(user, identifier, f"primary_{identifier.kind}_id")
+
+
+def _set_primary_locked(user: Any, identifier: Identification, param: str) -> Any:
+    fresh = type(identifier).objects.filter(pk=identifier.pk, user_id=user.pk).first()
+    if fresh is None or not fresh.is_verified:
+        raise errors.ClerkError(
+            "form_param_value_invalid",
+            "is invalid",
+            long_message=f"The primary {WHAT[identifier.kind]} must be a verified "
+            "identifier of this user.",
+            param_name=param,
+        )
+    field = PRIMARY_FIELD[identifier.kind]
+    type(user).objects.filter(pk=user.pk).update(
+        **{f"{field}_id": fresh.pk, "updated_at": timezone.now()}
+    )
+    setattr(user, f"{field}_id", fresh.pk)
+    _mirror(fresh)
+    signals.user_updated.send(sender=type(user), user=user)
+    return user
+
+
+def delete_identifier(identifier: Identification, *, new_primary: Identification | None = None) -> None:
+    """Delete an identifier with Clerk's rules.
+
+    Deleting the primary is refused while other identifiers of its kind exist, unless
+    ``new_primary`` (a verified identifier of the same user and kind) is named; the last one
+    of its kind may go, leaving the pointer null.
+    """
+    user_model = type(identifier.user)
+    field = PRIMARY_FIELD[identifier.kind]
+    with transaction.atomic():
+        _lock_user(identifier.user)
+        primary_id = (
+            user_model.objects.filter(pk=identifier.user_id)
+            .values_list(f"{field}_id", flat=True)
+            .first()
+        )
+        if primary_id == identifier.pk:
+            others = type(identifier).objects.filter(user_id=identifier.user_id).exclude(
+                pk=identifier.pk
+            )
+            if new_primary is not None:
+                _set_primary_locked(identifier.user, new_primary, f"primary_{identifier.kind}_id")
+            elif others.exists():
+                raise errors.ClerkError(
+                    "primary_identification_cannot_be_deleted",
+                    "cannot delete the primary identification",
+                    long_message=f"This {WHAT[identifier.kind]} is primary; make another one "
+                    "primary before deleting it.",
+                )
+        identifier_id = identifier.pk
+        identifier.delete()
+        identifier.pk = identifier_id
+        _mirror(identifier)
+    signals.identifier_deleted.send(sender=type(identifier), identifier=identifier)
+
+
+def linked_to(identifier: Identification) -> list[dict[str, str]]:
+    """Clerk's ``linked_to``: the external account this identifier came from, if any."""
+    account = identifier.linked_external_account
+    if account is None:
+        return []
+    return [{"type": account.provider, "id": account.identification_id}]

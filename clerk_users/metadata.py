@@ -1,0 +1,92 @@
+"""Public, private and unsafe metadata: JSON objects of at most ``METADATA_MAX_BYTES`` each.
+
+``merge`` is Clerk's deep merge (a ``null`` value deletes its key); ``update_metadata`` applies
+merges or replacements under the user's row lock, so parallel merges of different keys all
+land (PostgreSQL) and a request over the limit changes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from clerk_users import errors, signals
+from clerk_users.app_settings import app_settings
+
+FIELDS = ("public_metadata", "private_metadata", "unsafe_metadata")
+
+
+def parse(value: Any, param: str) -> dict[str, Any]:
+    """Accept a dict, or a JSON string holding an object (form bodies send strings)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except ValueError:
+            raise errors.format_invalid(param, f"{param} must be a valid JSON object.")
+    if not isinstance(value, dict):
+        raise errors.format_invalid(param, f"{param} must be a JSON object.")
+    return value
+
+
+def validate(value: Any, param: str) -> dict[str, Any]:
+    """Return ``value`` as a dict, refusing non-objects and anything over the size limit."""
+    value = parse(value, param)
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    limit = app_settings.METADATA_MAX_BYTES
+    if size > limit:
+        raise errors.ClerkError(
+            "form_metadata_too_large",
+            "metadata too large",
+            long_message=f"{param} exceeds the maximum allowed size of {limit} bytes "
+            f"({size} bytes given).",
+            param_name=param,
+        )
+    return value
+
+
+def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``patch`` into a copy of ``base``; ``None`` removes a key."""
+    result = copy.deepcopy(base) if isinstance(base, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value)
+        elif isinstance(value, dict):
+            result[key] = merge({}, value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def update_metadata(
+    user: Any, changes: dict[str, Any], *, replace: bool = False, allowed: tuple[str, ...] = FIELDS
+) -> Any:
+    """Merge (or replace) the given metadata fields of ``user`` atomically.
+
+    ``changes`` maps field names to patches; fields outside ``allowed`` are refused with
+    ``form_param_unknown``. Everything is validated before anything is written.
+    """
+    for field in changes:
+        if field not in allowed:
+            raise errors.param_unknown(field)
+    patches = {field: parse(value, field) for field, value in changes.items()}
+    with transaction.atomic():
+        locked = type(user).objects.select_for_update().get(pk=user.pk)
+        new_values = {}
+        for field, patch in patches.items():
+            value = patch if replace else merge(getattr(locked, field) or {}, patch)
+            new_values[field] = validate(value, field)
+        if new_values:
+            now = timezone.now()
+            type(user).objects.filter(pk=user.pk).update(updated_at=now, **new_values)
+            for field, value in new_values.items():
+                setattr(user, field, value)
+            user.updated_at = now
+    if new_values:
+        signals.user_updated.send(sender=type(user), user=user)
+    return user

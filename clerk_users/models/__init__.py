@@ -1,0 +1,26 @@
+"""The data model of clerk_users (contract §3); rules live in the plain modules beside it."""
+
+from .external_accounts import ExternalAccount
+from .identifiers import (
+    IDENTIFIER_MODELS,
+    EmailAddress,
+    Identification,
+    PhoneNumber,
+    VerificationStatus,
+    Web3Wallet,
+)
+from .user import AbstractClerkUser, ClerkUserManager, ClerkUserQuerySet, User
+
+__all__ = [
+    "IDENTIFIER_MODELS",
+    "AbstractClerkUser",
+    "ClerkUserManager",
+    "ClerkUserQuerySet",
+    "EmailAddress",
+    "ExternalAccount",
+    "Identification",
+    "PhoneNumber",
+    "User",
+    "VerificationStatus",
+    "Web3Wallet",
+]

@@ -1,0 +1,246 @@
+"""The Clerk user: ``AbstractClerkUser`` for projects that subclass it, ``User`` otherwise.
+
+Field names follow Clerk's user object. Rules live in plain modules (``clerk_users.users``,
+``identifiers``, ``metadata``, ``passwords``); the methods here are the thin Python API of
+contract §4 that mirrors ClerkJS's ``User``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Prefetch
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .base import ClerkIDField
+
+
+class ClerkUserQuerySet(models.QuerySet):
+    def with_identifiers(self) -> ClerkUserQuerySet:
+        """Load users with every identifier and external account in a constant number of
+        queries (one per relation), whatever the number of users."""
+        from .identifiers import EmailAddress, PhoneNumber, Web3Wallet
+
+        return self.prefetch_related(
+            Prefetch("email_addresses", queryset=EmailAddress.objects.order_by("created_at", "id")),
+            Prefetch("phone_numbers", queryset=PhoneNumber.objects.order_by("created_at", "id")),
+            Prefetch("web3_wallets", queryset=Web3Wallet.objects.order_by("created_at", "id")),
+            *self.model.extra_prefetches(),
+        )
+
+
+class ClerkUserManager(BaseUserManager.from_queryset(ClerkUserQuerySet)):  # type: ignore[misc]
+    use_in_migrations = True
+
+    def create_user(
+        self,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        email_address: str | list[str] | None = None,
+        phone_number: str | list[str] | None = None,
+        web3_wallet: str | list[str] | None = None,
+        **fields: Any,
+    ) -> Any:
+        """Create a user as ``POST /users`` does: identifiers verified (strategy ``admin``),
+        the first of each kind primary. Raises ``ClerkError`` on bad input."""
+        from clerk_users import users
+
+        return users.create_user(
+            model=self.model,
+            username=username,
+            password=password,
+            email_address=email_address,
+            phone_number=phone_number,
+            web3_wallet=web3_wallet,
+            **fields,
+        )
+
+    def create_superuser(
+        self, username: str | None = None, password: str | None = None, **fields: Any
+    ) -> Any:
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(username, password, **fields)
+
+
+class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
+    id = ClerkIDField(prefix="user", primary_key=True)
+    username = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    first_name = models.CharField(max_length=150, blank=True, default="")
+    last_name = models.CharField(max_length=150, blank=True, default="")
+    external_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    locale = models.CharField(max_length=16, null=True, blank=True)
+
+    primary_email_address = models.ForeignKey(
+        "clerk_users.EmailAddress",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    primary_phone_number = models.ForeignKey(
+        "clerk_users.PhoneNumber",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    primary_web3_wallet = models.ForeignKey(
+        "clerk_users.Web3Wallet",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    public_metadata = models.JSONField(default=dict, blank=True)
+    private_metadata = models.JSONField(default=dict, blank=True)
+    unsafe_metadata = models.JSONField(default=dict, blank=True)
+
+    is_staff = models.BooleanField(default=False)
+    banned = models.BooleanField(default=False)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    # Null with ``locked_at`` set means locked until unlocked by an admin.
+    lockout_expires_at = models.DateTimeField(null=True, blank=True)
+    failed_verification_attempts = models.PositiveIntegerField(default=0)
+
+    password_last_updated_at = models.DateTimeField(null=True, blank=True)
+    mfa_enabled_at = models.DateTimeField(null=True, blank=True)
+    mfa_disabled_at = models.DateTimeField(null=True, blank=True)
+    last_active_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    legal_accepted_at = models.DateTimeField(null=True, blank=True)
+    delete_self_enabled = models.BooleanField(default=True)
+    create_organization_enabled = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClerkUserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        abstract = True
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"), name="%(app_label)s_%(class)s_username_ci_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.username:
+            return self.username
+        email = self.primary_email_address
+        return email.email_address if email else self.id
+
+    # Django's auth reads ``is_active``: a banned or locked user cannot sign in.
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return not self.banned and not self.locked
+
+    @classmethod
+    def extra_prefetches(cls) -> list[Any]:
+        """Relations loaded with ``with_identifiers()``; later features append to it."""
+        return []
+
+    # -- Clerk flags ---------------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        if self.locked_at is None:
+            return False
+        return self.lockout_expires_at is None or self.lockout_expires_at > timezone.now()
+
+    @property
+    def lockout_expires_in_seconds(self) -> int | None:
+        if not self.locked or self.lockout_expires_at is None:
+            return None
+        return max(0, int((self.lockout_expires_at - timezone.now()).total_seconds()))
+
+    @property
+    def verification_attempts_remaining(self) -> int:
+        from clerk_users.app_settings import app_settings
+
+        return max(0, app_settings.LOCKOUT_MAX_ATTEMPTS - self.failed_verification_attempts)
+
+    @property
+    def last_sign_in_at(self) -> datetime | None:
+        return self.last_login
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.first_name or (self.username or "")
+
+    @property
+    def password_enabled(self) -> bool:
+        return self.has_usable_password()
+
+    def two_factor_enabled(self) -> bool:
+        """Whether the user has any second factor (from ``allauth.mfa``)."""
+        from clerk_users import mfa
+
+        return mfa.two_factor_enabled(self)
+
+    @property
+    def totp_enabled(self) -> bool:
+        from clerk_users import mfa
+
+        return mfa.totp_enabled(self)
+
+    @property
+    def backup_code_enabled(self) -> bool:
+        from clerk_users import mfa
+
+        return mfa.backup_code_enabled(self)
+
+    # -- Python API (mirrors ClerkJS ``User``) -------------------------------------------
+    def create_email_address(self, email: str) -> Any:
+        from clerk_users import identifiers
+
+        return identifiers.create_email_address(self, email)
+
+    def create_phone_number(self, phone_number: str) -> Any:
+        from clerk_users import identifiers
+
+        return identifiers.create_phone_number(self, phone_number)
+
+    def create_web3_wallet(self, web3_wallet: str) -> Any:
+        from clerk_users import identifiers
+
+        return identifiers.create_web3_wallet(self, web3_wallet)
+
+    def update(self, **params: Any) -> AbstractClerkUser:
+        """Update the fields ClerkJS's ``user.update()`` may change; see ``users.update_user``."""
+        from clerk_users import users
+
+        return users.update_user(self, params, allowed=users.SELF_UPDATABLE)
+
+    def check_password(self, raw_password: str) -> bool:
+        """Check a password and count a failure toward the lockout (contract §3)."""
+        from clerk_users import passwords
+
+        return passwords.check_password(self, raw_password)
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_last_updated_at = timezone.now()
+
+
+class User(AbstractClerkUser):
+    class Meta(AbstractClerkUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = "user"
+        verbose_name_plural = "users"

@@ -1,0 +1,131 @@
+"""Passwords and lockout (contract §3).
+
+Passwords go through Django's hashers and ``AUTH_PASSWORD_VALIDATORS``. Users imported with a
+bcrypt ``password_digest`` keep signing in: the digest is stored in Django's ``bcrypt$`` format
+(``BCryptPasswordHasher`` must be in ``PASSWORD_HASHERS``; a system check says so) and is
+upgraded to the site's first hasher on the next successful sign-in. Every failed check counts
+toward the lockout: ``LOCKOUT_MAX_ATTEMPTS`` failures lock the user for ``LOCKOUT_DURATION``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import check_password as django_check_password
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils import timezone
+
+from clerk_users import errors
+from clerk_users.app_settings import app_settings
+
+SUPPORTED_DIGESTS = ("bcrypt",)
+
+
+def validate_new_password(password: Any, user: Any = None, param: str = "password") -> str:
+    if not isinstance(password, str) or not password:
+        raise errors.param_missing(param)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        code = "form_password_length_too_short" if any(
+            e.code == "password_too_short" for e in exc.error_list
+        ) else "form_password_validation_failed"
+        if any(e.code == "password_too_common" for e in exc.error_list):
+            code = "form_password_pwned"
+        raise errors.ClerkError(
+            code, "is invalid", long_message=" ".join(exc.messages), param_name=param
+        )
+    return password
+
+
+def set_password(user: Any, password: str, *, skip_checks: bool = False, save: bool = True) -> None:
+    if not skip_checks:
+        validate_new_password(password, user)
+    elif not isinstance(password, str) or not password:
+        raise errors.param_missing("password")
+    user.set_password(password)
+    if save:
+        user.save(update_fields=["password", "password_last_updated_at", "updated_at"])
+
+
+def import_digest(user: Any, digest: Any, hasher: Any) -> None:
+    """Store a password digest exported from another system (Clerk exports bcrypt)."""
+    if hasher not in SUPPORTED_DIGESTS:
+        raise errors.ClerkError(
+            "form_param_value_invalid",
+            "is invalid",
+            long_message=f"password_hasher must be one of: {', '.join(SUPPORTED_DIGESTS)}.",
+            param_name="password_hasher",
+        )
+    if not isinstance(digest, str) or not digest.startswith(("$2a$", "$2b$", "$2y$")):
+        raise errors.format_invalid("password_digest", "password_digest is not a bcrypt digest.")
+    user.password = f"bcrypt${digest}"
+    user.password_last_updated_at = timezone.now()
+
+
+def check_password(user: Any, raw_password: str, *, count_failure: bool = True) -> bool:
+    """Check ``raw_password``; a failure counts toward the lockout, a success resets it."""
+
+    def setter(raw: str) -> None:
+        user.set_password(raw)
+        user._password = None
+        type(user).objects.filter(pk=user.pk).update(password=user.password)
+
+    try:
+        ok = django_check_password(raw_password, user.password, setter)
+    except ValueError:  # bcrypt>=5 refuses passwords over 72 bytes
+        ok = False
+    if ok:
+        if user.failed_verification_attempts and user.pk:
+            type(user).objects.filter(pk=user.pk).update(failed_verification_attempts=0)
+            user.failed_verification_attempts = 0
+    elif count_failure and user.pk:
+        record_failed_attempt(user)
+    return ok
+
+
+def record_failed_attempt(user: Any) -> None:
+    """Count a failed password or code attempt; lock the user when the limit is reached."""
+    model = type(user)
+    now = timezone.now()
+    # An expired lockout starts a fresh count.
+    model.objects.filter(pk=user.pk, lockout_expires_at__lte=now).update(
+        locked_at=None, lockout_expires_at=None, failed_verification_attempts=0
+    )
+    model.objects.filter(pk=user.pk).update(
+        failed_verification_attempts=F("failed_verification_attempts") + 1
+    )
+    limit = app_settings.LOCKOUT_MAX_ATTEMPTS
+    model.objects.filter(pk=user.pk, failed_verification_attempts__gte=limit).filter(
+        locked_at__isnull=True
+    ).update(
+        locked_at=now, lockout_expires_at=now + timedelta(seconds=app_settings.LOCKOUT_DURATION)
+    )
+    fresh = model.objects.filter(pk=user.pk).values(
+        "failed_verification_attempts", "locked_at", "lockout_expires_at"
+    ).first()
+    if fresh:
+        for key, value in fresh.items():
+            setattr(user, key, value)
+
+
+def lock(user: Any, *, duration: int | None = None) -> Any:
+    now = timezone.now()
+    seconds = app_settings.LOCKOUT_DURATION if duration is None else duration
+    user.locked_at = now
+    user.lockout_expires_at = now + timedelta(seconds=seconds) if seconds else None
+    user.save(update_fields=["locked_at", "lockout_expires_at", "updated_at"])
+    return user
+
+
+def unlock(user: Any) -> Any:
+    user.locked_at = None
+    user.lockout_expires_at = None
+    user.failed_verification_attempts = 0
+    user.save(
+        update_fields=["locked_at", "lockout_expires_at", "failed_verification_attempts", "updated_at"]
+    )
+    return user

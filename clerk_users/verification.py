@@ -1,0 +1,226 @@
+"""One-time code verification of email addresses and phone numbers (contract §8).
+
+Codes come from ``secrets`` (a CSPRNG), are stored only as an HMAC keyed with the site's
+``SECRET_KEY`` and the identifier's id, expire after ``VERIFICATION_CODE_LIFETIME`` seconds and
+allow ``VERIFICATION_MAX_ATTEMPTS`` tries. Each attempt first claims a try with one conditional
+``UPDATE ... SET attempts = attempts + 1 WHERE attempts < max``, so parallel attempts can never
+compare more codes than the limit allows; the comparison is constant-time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from clerk_users import errors, identifiers, signals
+from clerk_users.adapter import get_adapter
+from clerk_users.app_settings import app_settings
+from clerk_users.models import Identification, VerificationStatus
+
+CODE_STRATEGIES = {"email_address": "email_code", "phone_number": "phone_code"}
+
+
+def generate_code() -> str:
+    length = app_settings.VERIFICATION_CODE_LENGTH
+    return f"{secrets.randbelow(10**length):0{length}d}"
+
+
+def digest(identifier: Identification, secret: str) -> str:
+    key = f"clerk_users.verification:{settings.SECRET_KEY}:{identifier.pk}".encode()
+    return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
+
+
+def _refresh(identifier: Identification) -> None:
+    identifier.refresh_from_db(
+        fields=[
+            "verification_status",
+            "verification_strategy",
+            "verification_attempts",
+            "verification_expire_at",
+            "verification_secret",
+            "verification_sent_at",
+            "verification_message",
+            "verified_at",
+        ]
+    )
+
+
+def prepare(identifier: Identification, strategy: str | None = None, **kwargs: Any) -> Identification:
+    """Start a verification: generate and send a code (or a web3 nonce message).
+
+    A second call within ``VERIFICATION_RESEND_COOLDOWN`` seconds is refused with 429, which
+    is decided by a conditional update so two parallel calls cannot both send.
+    """
+    if identifier.kind == "web3_wallet":
+        from clerk_users import web3
+
+        return web3.prepare(identifier, strategy or web3.STRATEGY)
+    expected = CODE_STRATEGIES[identifier.kind]
+    if strategy is None:
+        strategy = expected
+    if strategy != expected:
+        raise errors.ClerkError(
+            "form_param_value_invalid",
+            "is invalid",
+            long_message=f"strategy must be {expected} for this identifier.",
+            param_name="strategy",
+        )
+    if identifier.is_verified:
+        raise errors.ClerkError(
+            "verification_already_verified",
+            "already verified",
+            long_message="This identifier has already been verified.",
+            status=400,
+        )
+    now = timezone.now()
+    cooldown = app_settings.VERIFICATION_RESEND_COOLDOWN
+    code = generate_code()
+    model = type(identifier)
+    claimed = (
+        model.objects.filter(pk=identifier.pk)
+        .exclude(verification_status=VerificationStatus.VERIFIED)
+        .filter(
+            Q(verification_sent_at__isnull=True)
+            | Q(verification_sent_at__lte=now - timedelta(seconds=cooldown))
+        )
+        .update(
+            verification_status=VerificationStatus.UNVERIFIED,
+            verification_strategy=strategy,
+            verification_attempts=0,
+            verification_expire_at=now + timedelta(seconds=app_settings.VERIFICATION_CODE_LIFETIME),
+            verification_secret=digest(identifier, code),
+            verification_sent_at=now,
+            updated_at=now,
+        )
+    )
+    if not claimed:
+        _refresh(identifier)
+        sent_at = identifier.verification_sent_at or now
+        wait = cooldown - int((now - sent_at).total_seconds())
+        raise errors.too_many_requests(wait)
+    _refresh(identifier)
+    adapter = get_adapter()
+    if identifier.kind == "email_address":
+        adapter.send_verification_email(identifier, code)
+    else:
+        adapter.send_verification_sms(identifier, code)
+    return identifier
+
+
+def _consume_attempt(identifier: Identification, now: Any) -> bool:
+    """Claim one try atomically; False when none is left or the code is not pending."""
+    model = type(identifier)
+    max_attempts = app_settings.VERIFICATION_MAX_ATTEMPTS
+    return bool(
+        model.objects.filter(
+            pk=identifier.pk,
+            verification_status=VerificationStatus.UNVERIFIED,
+            verification_attempts__lt=max_attempts,
+            verification_expire_at__gt=now,
+        )
+        .exclude(verification_secret="")
+        .update(verification_attempts=F("verification_attempts") + 1, updated_at=now)
+    )
+
+
+def _spent_error(identifier: Identification, now: Any) -> errors.ClerkError:
+    """The error for an attempt when no try can be claimed, recording the final status."""
+    model = type(identifier)
+    _refresh(identifier)
+    if identifier.is_verified:
+        return errors.ClerkError(
+            "verification_already_verified",
+            "already verified",
+            long_message="This identifier has already been verified.",
+            status=400,
+        )
+    if not identifier.verification_secret:
+        return errors.ClerkError(
+            "verification_missing",
+            "no verification in progress",
+            long_message="Call prepare_verification first.",
+            status=400,
+        )
+    expire_at = identifier.verification_expire_at
+    if identifier.verification_status == VerificationStatus.EXPIRED or (
+        expire_at is not None and expire_at <= now
+        and identifier.verification_status != VerificationStatus.FAILED
+    ):
+        model.objects.filter(pk=identifier.pk).exclude(
+            verification_status=VerificationStatus.VERIFIED
+        ).update(verification_status=VerificationStatus.EXPIRED)
+        identifier.verification_status = VerificationStatus.EXPIRED
+        return errors.ClerkError(
+            "verification_expired",
+            "expired",
+            long_message="This verification has expired. You must request a new code.",
+            status=400,
+        )
+    model.objects.filter(pk=identifier.pk).exclude(
+        verification_status=VerificationStatus.VERIFIED
+    ).update(verification_status=VerificationStatus.FAILED)
+    identifier.verification_status = VerificationStatus.FAILED
+    return errors.ClerkError(
+        "verification_failed",
+        "failed",
+        long_message="Too many failed attempts. You have to try again with a new code.",
+        status=400,
+    )
+
+
+def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Identification:
+    """Check ``code``; verified on success, else ``form_code_incorrect`` (422) while tries
+    remain, then ``verification_failed`` / ``verification_expired`` (400)."""
+    if identifier.kind == "web3_wallet":
+        from clerk_users import web3
+
+        return web3.attempt(identifier, kwargs.get("signature", code))
+    if not isinstance(code, str) or not code.strip():
+        raise errors.param_missing("code")
+    now = timezone.now()
+    if not _consume_attempt(identifier, now):
+        raise _spent_error(identifier, now)
+    _refresh(identifier)
+    expected = identifier.verification_secret
+    if expected and hmac.compare_digest(expected, digest(identifier, code.strip())):
+        model = type(identifier)
+        with transaction.atomic():
+            won = (
+                model.objects.filter(pk=identifier.pk, verification_secret=expected)
+                .exclude(verification_status=VerificationStatus.VERIFIED)
+                .update(
+                    verification_status=VerificationStatus.VERIFIED,
+                    verification_secret="",
+                    verified_at=now,
+                    updated_at=now,
+                )
+            )
+            if won:
+                _refresh(identifier)
+                identifiers._after_verified(identifier)
+                identifiers._mirror(identifier)
+        if won:
+            signals.identifier_verified.send(sender=model, identifier=identifier)
+            return identifier
+    if (identifier.verification_attempts or 0) >= app_settings.VERIFICATION_MAX_ATTEMPTS:
+        type(identifier).objects.filter(
+            pk=identifier.pk, verification_status=VerificationStatus.UNVERIFIED
+        ).update(verification_status=VerificationStatus.FAILED)
+        identifier.verification_status = VerificationStatus.FAILED
+    raise errors.ClerkError(
+        "form_code_incorrect",
+        "is incorrect",
+        long_message="Incorrect code",
+        param_name="code",
+        meta={"attempts_remaining": max(
+            0, app_settings.VERIFICATION_MAX_ATTEMPTS - (identifier.verification_attempts or 0)
+        )},
+    )

@@ -1,0 +1,50 @@
+"""Factory fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from clerk_users import sms
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _clean_sms_outbox() -> Any:
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def sms_outbox() -> list[sms.SMSMessage]:
+    return sms.outbox
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    """Create a user through the Python API; identifiers are verified (strategy admin)."""
+    from clerk_users.models import User
+
+    def make(**kwargs: Any) -> Any:
+        n = next(_counter)
+        kwargs.setdefault("username", f"user{n:04d}")
+        kwargs.setdefault("email_address", f"user{n:04d}@example.com")
+        kwargs.setdefault("password", "correct horse battery")
+        return User.objects.create_user(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user: Callable[..., Any]) -> Any:
+    return make_user(first_name="Grace", last_name="Hopper")
+
+
+@pytest.fixture
+def other_user(make_user: Callable[..., Any]) -> Any:
+    return make_user()

@@ -1,0 +1,38 @@
+"""Hermetic test settings: the example project's, with fast hashing, in-memory email, SMS and
+cache. ``DATABASE_URL`` runs the suite on PostgreSQL; ``REDIS_URL`` uses Redis as the cache."""
+
+from __future__ import annotations
+
+import os
+
+from example_project.settings import *  # noqa: F403
+from example_project.settings import BASE_DIR
+
+SECRET_KEY = "tests-secret-key"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+
+if not os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.BCryptPasswordHasher",
+]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "clerk-users-tests",
+    }
+}
+MEDIA_ROOT = BASE_DIR / "build" / "test-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CLERK_USERS = {
+    "SMS_BACKEND": "clerk_users.sms.InMemorySMSBackend",
+    "ALLOWED_REDIRECT_ORIGINS": ["http://localhost:3000"],
+    "PHONE_DEFAULT_REGION": "US",
+}
