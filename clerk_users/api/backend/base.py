@@ -1,0 +1,33 @@
+"""Base of every Backend API view: server-to-server calls with a secret key.
+
+``SecretKeyAuthentication`` (``Authorization: Bearer sk_test_...``) and the per-key rate limit
+are provided by ``clerk_users.api.backend.authentication`` / ``throttling``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.response import Response
+
+from clerk_users.api.base import ClerkAPIView, ClerkGenericViewSet, ClerkViewSet
+
+
+class BackendMixin:
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    def respond(self, resource: Any, status: int = 200) -> Response:
+        return Response(resource, status=status)
+
+
+class BackendAPIView(BackendMixin, ClerkAPIView):
+    pass
+
+
+class BackendViewSet(BackendMixin, ClerkViewSet):
+    pass
+
+
+class BackendGenericViewSet(BackendMixin, ClerkGenericViewSet):
+    pass
