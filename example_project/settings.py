@@ -65,7 +65,7 @@ def _database() -> dict:
     if url:
         import dj_database_url
 
-        return dj_database_url.parse(url, conn_max_age=0)
+        return dict(dj_database_url.parse(url, conn_max_age=0))
     return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 
 

@@ -81,7 +81,7 @@ def to_response(exc: Exception) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         return Response(error_body(_validation_items(exc.detail)), status=422)
     if isinstance(exc, exceptions.Throttled):
-        wait = int(exc.wait or 1) if exc.wait is not None else 1
+        wait = int(getattr(exc, "wait", None) or 1)
         headers["Retry-After"] = str(max(1, wait))
         item = error_item("too_many_requests", "Too many requests",
                           "Too many requests, retry later.")

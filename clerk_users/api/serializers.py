@@ -225,7 +225,7 @@ class ExternalAccountSerializer(serializers.Serializer):
     username = serializers.CharField(allow_null=True)
     phone_number = serializers.CharField(allow_null=True)
     public_metadata = serializers.DictField()
-    label = serializers.CharField(allow_null=True)
+    label = serializers.CharField(allow_null=True)  # type: ignore[assignment]
     verification = OAuthVerificationSerializer(allow_null=True)
     created_at = serializers.IntegerField()
     updated_at = serializers.IntegerField()

@@ -7,7 +7,7 @@ Rules (who may create, verify, delete, become primary) live in ``clerk_users.ide
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -69,6 +69,11 @@ class Identification(TimestampedModel):
 
     kind: str = ""
     value_field: str = ""
+
+    if TYPE_CHECKING:  # concrete subclasses define these
+        user: Any
+        user_id: Any
+        objects: ClassVar[models.Manager[Any]]
 
     class Meta:
         abstract = True

@@ -143,7 +143,7 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
 
     # Django's auth reads ``is_active``: a banned or locked user cannot sign in.
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:  # type: ignore[override,misc]
         return not self.banned and not self.locked
 
     @classmethod
