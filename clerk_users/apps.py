@@ -12,3 +12,7 @@ class ClerkUsersConfig(AppConfig):
         from clerk_users import allauth_sync, checks  # noqa: F401  (registers checks, receivers)
 
         allauth_sync.connect()
+        from django.apps import apps
+
+        if apps.is_installed("django.contrib.admin"):
+            from clerk_users import admin_secret_keys  # noqa: F401  (registers SecretKeyAdmin)

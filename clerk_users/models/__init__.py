@@ -9,6 +9,7 @@ from .identifiers import (
     VerificationStatus,
     Web3Wallet,
 )
+from .secret_keys import SecretKey
 from .user import AbstractClerkUser, ClerkUserManager, ClerkUserQuerySet, User
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "ExternalAccount",
     "Identification",
     "PhoneNumber",
+    "SecretKey",
     "User",
     "VerificationStatus",
     "Web3Wallet",

@@ -111,6 +111,8 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     failed_verification_attempts = models.PositiveIntegerField(default=0)
 
     password_last_updated_at = models.DateTimeField(null=True, blank=True)
+    # Set by the Backend API's password/set_compromised: the user must reset the password.
+    password_compromised_at = models.DateTimeField(null=True, blank=True)
     mfa_enabled_at = models.DateTimeField(null=True, blank=True)
     mfa_disabled_at = models.DateTimeField(null=True, blank=True)
     last_active_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -237,6 +239,7 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)
         self.password_last_updated_at = timezone.now()
+        self.password_compromised_at = None
 
 
 class User(AbstractClerkUser):

@@ -10,12 +10,17 @@ from typing import Any
 
 from rest_framework.response import Response
 
+from clerk_users.api.backend.authentication import HasSecretKey, SecretKeyAuthentication
+from clerk_users.api.backend.throttling import SecretKeyRateThrottle
 from clerk_users.api.base import ClerkAPIView, ClerkGenericViewSet, ClerkViewSet
 
 
 class BackendMixin:
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
+    """Secret-key auth, the per-key rate limit and plain (unwrapped) JSON responses."""
+
+    authentication_classes: list[Any] = [SecretKeyAuthentication]
+    permission_classes: list[Any] = [HasSecretKey]
+    throttle_classes: list[Any] = [SecretKeyRateThrottle]
 
     def respond(self, resource: Any, status: int = 200) -> Response:
         return Response(resource, status=status)
