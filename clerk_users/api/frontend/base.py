@@ -1,37 +1,182 @@
 """Base of every Frontend API view: the signed-in user acting on their own account.
 
 Auth is the Django session cookie (CSRF enforced on unsafe methods) and, once the sessions
-feature adds it, a Bearer session JWT. Responses are wrapped as Clerk's are:
-``{"response": <resource>, "client": null}``.
+feature adds it, a Bearer session JWT: append its class to ``FrontendMixin.authentication_classes``
+(or use ``register_authentication_class``). Whatever class identified the user, a banned or
+locked user is answered 403 ``user_banned`` / ``user_locked`` before any view code runs.
+Responses are wrapped as Clerk's are: ``{"response": <resource>, "client": null}``.
+
+ClerkJS sends form-encoded bodies and tunnels PATCH/DELETE through ``POST ?_method=PATCH``;
+both are understood here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import authentication, permissions
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.utils.crypto import constant_time_compare
+from rest_framework import authentication, exceptions, permissions
 from rest_framework.response import Response
 
+from clerk_users import errors
 from clerk_users.api.base import ClerkAPIView, ClerkGenericViewSet, ClerkViewSet
+from clerk_users.api.throttling import ClerkRateThrottle
+
+OVERRIDABLE_METHODS = ("PATCH", "PUT", "DELETE")
+
+
+class CSRFFailed(exceptions.PermissionDenied):
+    """A Clerk-format 403 for a session-cookie request without a valid CSRF token."""
+
+    clerk_code = "csrf_token_invalid"
+
+
+def session_user(request: Any) -> Any:
+    """The user named by the Django session, *including* banned or locked users.
+
+    ``django.contrib.auth.get_user`` drops inactive users (``ModelBackend.get_user``), which
+    would answer 401; the Frontend API must identify them to answer 403 instead. The session's
+    auth hash is still verified, so a password change ends other cookie sessions as in Django.
+    """
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    user_id = session.get(SESSION_KEY)
+    backend_path = session.get(BACKEND_SESSION_KEY)
+    if user_id is None or backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    model = get_user_model()
+    try:
+        pk = model._meta.pk.to_python(user_id)
+    except Exception:
+        return None
+    user = model._default_manager.filter(pk=pk).first()
+    if user is None:
+        return None
+    session_hash = session.get(HASH_SESSION_KEY) or ""
+    secrets = [None, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    if not any(
+        constant_time_compare(session_hash, user._get_session_auth_hash(secret=secret))
+        for secret in secrets
+    ):
+        return None
+    return user
 
 
 class SessionCookieAuthentication(authentication.SessionAuthentication):
-    """DRF session auth that answers 401 (not 403) when the cookie is missing."""
+    """Session-cookie auth: 401 (not 403) without a session, CSRF on unsafe methods."""
+
+    def authenticate(self, request: Any) -> tuple[Any, None] | None:
+        user = session_user(request._request)
+        if user is None:
+            return None
+        try:
+            self.enforce_csrf(request)
+        except exceptions.PermissionDenied as exc:
+            raise CSRFFailed(str(exc.detail))
+        return (user, None)
 
     def authenticate_header(self, request: Any) -> str:
         return 'Session realm="api"'
+
+
+def ensure_can_act(user: Any) -> None:
+    """Refuse a banned or locked user (403), whichever authentication class found them."""
+    if getattr(user, "banned", False):
+        raise errors.ClerkError(
+            "user_banned",
+            "You are banned",
+            long_message="This account is banned and cannot use the Frontend API.",
+            status=403,
+        )
+    if getattr(user, "locked", False):
+        raise errors.ClerkError(
+            "user_locked",
+            "Account locked",
+            long_message="This account is locked after too many failed attempts.",
+            status=403,
+            meta={"lockout_expires_in_seconds": user.lockout_expires_in_seconds},
+        )
+
+
+class FrontendUpdateThrottle(ClerkRateThrottle):
+    """Clerk's user-update limit (``FRONTEND_UPDATE_RATE``, 10 per 10 s) on unsafe methods."""
+
+    rate_setting = "FRONTEND_UPDATE_RATE"
+    scope = "frontend_update"
+
+    def get_ident_key(self, request: Any, view: Any) -> str | None:
+        if request.method in permissions.SAFE_METHODS:
+            return None
+        user = getattr(request, "user", None)
+        return str(user.pk) if user is not None and user.is_authenticated else None
+
+
+class FrontendVerificationThrottle(ClerkRateThrottle):
+    """Verification attempts per user (``FRONTEND_VERIFICATION_RATE``, 3 per 10 s)."""
+
+    rate_setting = "FRONTEND_VERIFICATION_RATE"
+    scope = "frontend_verification"
+
+    def get_ident_key(self, request: Any, view: Any) -> str | None:
+        user = getattr(request, "user", None)
+        return str(user.pk) if user is not None and user.is_authenticated else None
 
 
 def envelope(resource: Any, client: Any = None) -> dict[str, Any]:
     return {"response": resource, "client": client}
 
 
+def flat_data(request: Any) -> dict[str, Any]:
+    """The request body as a plain dict, whether it came as JSON, form or multipart.
+
+    A form key sent once gives its string, a repeated key a list; JSON bodies pass through.
+    A JSON body that is not an object is a 400.
+    """
+    data = request.data
+    if hasattr(data, "lists"):
+        flat: dict[str, Any] = {}
+        for key, values in data.lists():
+            flat[key] = values[0] if len(values) == 1 else list(values)
+        return flat
+    if data is None or data == {} or data == []:
+        return {}
+    if not isinstance(data, dict):
+        raise exceptions.ParseError("The request body must be a JSON object.")
+    return dict(data)
+
+
 class FrontendMixin:
-    authentication_classes = [SessionCookieAuthentication]
-    permission_classes = [permissions.IsAuthenticated]
+    authentication_classes: list[Any] = [SessionCookieAuthentication]
+    permission_classes: list[Any] = [permissions.IsAuthenticated]
+    throttle_classes: list[Any] = [FrontendUpdateThrottle]
+
+    def initialize_request(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # ClerkJS sends PATCH and DELETE as ``POST ?_method=PATCH``.
+        if request.method == "POST":
+            override = request.GET.get("_method", "").upper()
+            if override in OVERRIDABLE_METHODS:
+                request.method = override
+        return super().initialize_request(request, *args, **kwargs)  # type: ignore[misc]
+
+    def perform_authentication(self, request: Any) -> None:
+        user = request.user
+        if user is not None and user.is_authenticated:
+            ensure_can_act(user)
 
     def respond(self, resource: Any, status: int = 200) -> Response:
         return Response(envelope(resource), status=status)
+
+
+def register_authentication_class(cls: type, *, first: bool = True) -> None:
+    """Let another feature (the Bearer session JWT) join the Frontend API's auth classes."""
+    if cls not in FrontendMixin.authentication_classes:
+        if first:
+            FrontendMixin.authentication_classes.insert(0, cls)
+        else:
+            FrontendMixin.authentication_classes.append(cls)
 
 
 class FrontendAPIView(FrontendMixin, ClerkAPIView):

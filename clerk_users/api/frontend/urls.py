@@ -6,12 +6,45 @@ from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from clerk_users.api.errors import not_found_view
+from clerk_users.api.frontend.views.identifiers import (
+    EmailAddressViewSet,
+    PhoneNumberViewSet,
+    Web3WalletViewSet,
+)
+from clerk_users.api.frontend.views.me import MeViewSet
+from clerk_users.api.frontend.views.openapi import FrontendDocsView, FrontendSchemaView
 
 app_name = "clerk_users_frontend"
 
 router = SimpleRouter(trailing_slash=False)
+# Resources of the signed-in user: other features register their viewsets here too.
+router.register("me/email_addresses", EmailAddressViewSet, basename="me-email-addresses")
+router.register("me/phone_numbers", PhoneNumberViewSet, basename="me-phone-numbers")
+router.register("me/web3_wallets", Web3WalletViewSet, basename="me-web3-wallets")
+
+me_urlpatterns = [
+    path(
+        "me",
+        MeViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="me",
+    ),
+    path("me/metadata", MeViewSet.as_view({"patch": "metadata"}), name="me-metadata"),
+    path(
+        "me/change_password",
+        MeViewSet.as_view({"post": "change_password"}),
+        name="me-change-password",
+    ),
+]
+
+schema_urlpatterns = [
+    path("openapi.json", FrontendSchemaView.as_view(), name="openapi"),
+    path("docs/", FrontendDocsView.as_view(), name="docs"),
+]
 
 urlpatterns = [
+    *me_urlpatterns,
+    # Other features: add explicit path(...) lines here (or register on ``router`` above).
+    *schema_urlpatterns,
     path("", include(router.urls)),
-    re_path(r"^.*$", not_found_view),
+    re_path(r"^.*$", not_found_view),  # keep last: unknown paths get Clerk's JSON 404
 ]

@@ -1,0 +1,1 @@
+"""Frontend API views, one module per resource."""

@@ -1,0 +1,176 @@
+"""``/me/email_addresses``, ``/me/phone_numbers`` and ``/me/web3_wallets``.
+
+One viewset per kind, sharing the logic: the user may list, add, read and delete their own
+identifiers and verify them (one-time codes for email and phone, an EIP-191 signature for
+wallets). An identifier of another user is answered 404, exactly like one that does not exist.
+Creation, verification and deletion rules all live in ``clerk_users.identifiers`` and
+``clerk_users.verification``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clerk_users import errors, identifiers, verification, web3
+from clerk_users.api.frontend.base import (
+    FrontendUpdateThrottle,
+    FrontendVerificationThrottle,
+    FrontendViewSet,
+)
+from clerk_users.api.frontend.serializers import envelope_of, read_params
+from clerk_users.api.frontend.serializers.identifiers import (
+    AttemptCodeInput,
+    AttemptSignatureInput,
+    CreateEmailAddressInput,
+    CreatePhoneNumberInput,
+    CreateWeb3WalletInput,
+    PrepareVerificationInput,
+)
+from clerk_users.api.serializers import (
+    DeletedObjectSerializer,
+    EmailAddressSerializer,
+    PhoneNumberSerializer,
+    Web3WalletSerializer,
+    deleted_json,
+    email_address_json,
+    phone_number_json,
+    web3_wallet_json,
+)
+from clerk_users.models import IDENTIFIER_MODELS, Identification
+
+ID_REGEX = r"[A-Za-z0-9_]+"
+
+
+class _IdentifierViewSet(FrontendViewSet):
+    """Shared actions; subclasses set the kind, its JSON builder and its input serializers."""
+
+    kind = ""
+    lookup_value_regex = ID_REGEX
+    create_input: type[serializers.Serializer] = serializers.Serializer
+    attempt_input: type[serializers.Serializer] = AttemptCodeInput
+
+    @staticmethod
+    def to_json(identifier: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def own(self, pk: str) -> Identification:
+        """The user's identifier ``pk``; 404 for a missing one or another user's."""
+        model = IDENTIFIER_MODELS[self.kind]
+        found = model.objects.filter(pk=pk, user_id=self.request.user.pk).first()
+        if found is None:
+            raise errors.NotFound()
+        return found
+
+    def check_kind_available(self) -> None:
+        """Hook: wallets need the ``web3`` extra to be verified here."""
+
+    def list(self, request: Request) -> Response:
+        model = IDENTIFIER_MODELS[self.kind]
+        items = model.objects.filter(user_id=request.user.pk).order_by("created_at", "id")
+        return self.respond([self.to_json(item) for item in items])
+
+    def create(self, request: Request) -> Response:
+        self.check_kind_available()
+        params = read_params(request, self.create_input)
+        identifier = identifiers.create_identifier(
+            request.user, self.kind, params[self.kind], verified=False
+        )
+        return self.respond(self.to_json(identifier))
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self.respond(self.to_json(self.own(pk)))
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        identifier = self.own(pk)
+        identifiers.delete_identifier(identifier)
+        return self.respond(deleted_json(self.kind, pk))
+
+    @action(detail=True, methods=["post"])
+    def prepare_verification(self, request: Request, pk: str) -> Response:
+        identifier = self.own(pk)
+        self.check_kind_available()
+        params = read_params(request, PrepareVerificationInput)
+        verification.prepare(identifier, params["strategy"])
+        return self.respond(self.to_json(identifier))
+
+    @action(
+        detail=True,
+        methods=["post"],
+        throttle_classes=[FrontendUpdateThrottle, FrontendVerificationThrottle],
+    )
+    def attempt_verification(self, request: Request, pk: str) -> Response:
+        identifier = self.own(pk)
+        self.check_kind_available()
+        params = read_params(request, self.attempt_input)
+        if self.kind == "web3_wallet":
+            verification.attempt(identifier, None, signature=params["signature"])
+        else:
+            verification.attempt(identifier, params["code"])
+        return self.respond(self.to_json(identifier))
+
+
+def _schema(kind: str, create_input: Any, attempt_input: Any, item: Any, name: str) -> Any:
+    """OpenAPI descriptions (request and enveloped response) of each action of one kind."""
+    one = envelope_of(f"Frontend{name}Response", item)
+    many = envelope_of(f"Frontend{name}ListResponse", type(item)(many=True))
+    deleted = envelope_of(f"FrontendDeleted{name}Response", DeletedObjectSerializer())
+    tag = f"me/{kind}s"
+    specs = {
+        "list": {"responses": {200: many}},
+        "create": {"request": create_input, "responses": {200: one}},
+        "retrieve": {"responses": {200: one}},
+        "destroy": {"responses": {200: deleted}},
+        "prepare_verification": {"request": PrepareVerificationInput, "responses": {200: one}},
+        "attempt_verification": {"request": attempt_input, "responses": {200: one}},
+    }
+    return extend_schema_view(
+        **{
+            method: extend_schema(operation_id=f"{kind}s_{method}", tags=[tag], **spec)
+            for method, spec in specs.items()
+        }
+    )
+
+
+@_schema(
+    "email_address",
+    CreateEmailAddressInput,
+    AttemptCodeInput,
+    EmailAddressSerializer(),
+    "EmailAddress",
+)
+class EmailAddressViewSet(_IdentifierViewSet):
+    kind = "email_address"
+    create_input = CreateEmailAddressInput
+    to_json = staticmethod(email_address_json)
+
+
+@_schema(
+    "phone_number", CreatePhoneNumberInput, AttemptCodeInput, PhoneNumberSerializer(), "PhoneNumber"
+)
+class PhoneNumberViewSet(_IdentifierViewSet):
+    kind = "phone_number"
+    create_input = CreatePhoneNumberInput
+    to_json = staticmethod(phone_number_json)
+
+
+@_schema(
+    "web3_wallet",
+    CreateWeb3WalletInput,
+    AttemptSignatureInput,
+    Web3WalletSerializer(),
+    "Web3Wallet",
+)
+class Web3WalletViewSet(_IdentifierViewSet):
+    kind = "web3_wallet"
+    create_input = CreateWeb3WalletInput
+    attempt_input = AttemptSignatureInput
+    to_json = staticmethod(web3_wallet_json)
+
+    def check_kind_available(self) -> None:
+        web3.ensure_available()

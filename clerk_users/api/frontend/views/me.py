@@ -1,0 +1,138 @@
+"""``/me``: the signed-in user reads, updates and deletes their own account.
+
+Every write goes through the domain modules (``users``, ``metadata``, ``passwords``) with the
+field sets a user may touch; ``private_metadata`` is neither readable nor writable here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import update_session_auth_hash
+from django.db.models import prefetch_related_objects
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clerk_users import errors, metadata, passwords, users
+from clerk_users.api.frontend.base import FrontendViewSet
+from clerk_users.api.frontend.serializers import envelope_of, read_params
+from clerk_users.api.frontend.serializers.me import (
+    ChangePasswordInput,
+    MetadataInput,
+    UpdateMeInput,
+)
+from clerk_users.api.serializers import DeletedObjectSerializer, FrontendUserSerializer, user_json
+
+# ``password`` is left out on purpose: a new password needs the current one
+# (``POST /me/change_password``), so a stolen session cannot take the account over.
+SELF_UPDATE_FIELDS = users.SELF_UPDATABLE - {"password"}
+
+UserEnvelope = envelope_of("FrontendUserResponse", FrontendUserSerializer())
+DeletedEnvelope = envelope_of("FrontendDeletedUserResponse", DeletedObjectSerializer())
+
+
+def _lookups(model: Any) -> list[Any]:
+    """The prefetches of ``with_identifiers()`` plus what the user JSON reads per user."""
+    lookups = list(model.objects.with_identifiers()._prefetch_related_lookups)
+    names = {getattr(item, "prefetch_to", item) for item in lookups}
+    for extra in ("external_accounts", "authenticator_set"):
+        if extra not in names and _has_relation(model, extra):
+            lookups.append(extra)
+    return lookups
+
+
+def _has_relation(model: Any, name: str) -> bool:
+    return any(
+        getattr(field, "get_accessor_name", lambda: None)() == name
+        for field in model._meta.get_fields()
+    )
+
+
+def load_user(user: Any, *, refresh: bool = False) -> Any:
+    """``user`` with everything the user JSON needs, in a constant number of queries."""
+    model = type(user)
+    if refresh:
+        user = model._default_manager.get(pk=user.pk)
+    else:
+        getattr(user, "_prefetched_objects_cache", {}).clear()
+    prefetch_related_objects([user], *_lookups(model))
+    return user
+
+
+def frontend_user_json(user: Any, *, refresh: bool = True) -> dict[str, Any]:
+    return user_json(load_user(user, refresh=refresh), backend=False)
+
+
+class MeViewSet(FrontendViewSet):
+    """``GET|PATCH|DELETE /me``, ``PATCH /me/metadata``, ``POST /me/change_password``."""
+
+    @extend_schema(operation_id="get_me", responses={200: UserEnvelope}, tags=["me"])
+    def retrieve(self, request: Request) -> Response:
+        return self.respond(frontend_user_json(request.user, refresh=False))
+
+    @extend_schema(
+        operation_id="update_me", request=UpdateMeInput, responses={200: UserEnvelope}, tags=["me"]
+    )
+    def partial_update(self, request: Request) -> Response:
+        params = read_params(request, UpdateMeInput)
+        users.update_user(request.user, params, allowed=frozenset(SELF_UPDATE_FIELDS))
+        return self.respond(frontend_user_json(request.user))
+
+    @extend_schema(operation_id="delete_me", responses={200: DeletedEnvelope}, tags=["me"])
+    def destroy(self, request: Request) -> Response:
+        user = request.user
+        if not user.delete_self_enabled:
+            raise errors.ClerkError(
+                "delete_self_not_enabled",
+                "deleting your account is not allowed",
+                long_message="Self-deletion is disabled for this account.",
+                status=403,
+            )
+        user_id = users.delete_user(user)
+        request.session.flush()
+        return self.respond({"object": "user", "id": user_id, "deleted": True})
+
+    @extend_schema(
+        operation_id="update_me_metadata",
+        request=MetadataInput,
+        responses={200: UserEnvelope},
+        tags=["me"],
+    )
+    def metadata(self, request: Request) -> Response:
+        params = read_params(request, MetadataInput)
+        metadata.update_metadata(request.user, params, allowed=("unsafe_metadata",))
+        return self.respond(frontend_user_json(request.user))
+
+    @extend_schema(
+        operation_id="change_password",
+        request=ChangePasswordInput,
+        responses={200: UserEnvelope},
+        tags=["me"],
+    )
+    def change_password(self, request: Request) -> Response:
+        params = read_params(request, ChangePasswordInput)
+        user = request.user
+        if user.password_enabled:
+            current = params.get("current_password")
+            if not current:
+                raise errors.param_missing("current_password")
+            if not passwords.check_password(user, current):
+                raise errors.ClerkError(
+                    "form_password_incorrect",
+                    "Password is incorrect",
+                    long_message="The current password is incorrect.",
+                    param_name="current_password",
+                )
+        passwords.validate_new_password(params["new_password"], user, param="new_password")
+        passwords.set_password(user, params["new_password"], skip_checks=True, save=False)
+        user.save(update_fields=["password", "password_last_updated_at", "updated_at"])
+        # Keep this session signed in (Django ties sessions to the password hash).
+        if hasattr(request, "session") and request.session.session_key:
+            update_session_auth_hash(request._request, user)
+        if params.get("sign_out_of_other_sessions"):
+            from clerk_users import sessions
+
+            keep = request.session.session_key if hasattr(request, "session") else None
+            sessions.revoke_other_sessions(user, keep_session_key=keep)
+        return self.respond(frontend_user_json(user))

@@ -1,0 +1,58 @@
+"""``POST|DELETE /me/profile_image``: ClerkJS's ``user.setProfileImage({file})``.
+
+The upload is a multipart body with one ``file`` part; the answer is Clerk's ``image``
+resource. Every rule (size, format, pixels, re-encoding, storage) is in ``clerk_users.images``
+and ``clerk_users.image_validation``; this view only reads the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clerk_users import errors, images
+from clerk_users.api.frontend.base import FrontendAPIView
+from clerk_users.api.frontend.serializers import envelope_of
+from clerk_users.api.image_uploads import (
+    ImageSerializer,
+    ProfileImageUploadSerializer,
+    check_content_length,
+    uploaded_file,
+)
+from clerk_users.api.serializers import DeletedObjectSerializer, deleted_json
+
+ImageEnvelope = envelope_of("FrontendImageResponse", ImageSerializer())
+DeletedImageEnvelope = envelope_of("FrontendDeletedImageResponse", DeletedObjectSerializer())
+
+
+class ProfileImageView(FrontendAPIView):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method == "POST":
+            check_content_length(request)
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="set_my_profile_image",
+        request={"multipart/form-data": ProfileImageUploadSerializer},
+        responses={200: ImageEnvelope},
+        tags=["me"],
+    )
+    def post(self, request: Request) -> Response:
+        image = images.set_profile_image(request.user, uploaded_file(request))
+        assert image is not None
+        return self.respond(images.image_json(image))
+
+    @extend_schema(
+        operation_id="delete_my_profile_image",
+        request=None,
+        responses={200: DeletedImageEnvelope},
+        tags=["me"],
+    )
+    def delete(self, request: Request) -> Response:
+        removed = images.remove_profile_image(request.user)
+        if removed is None:
+            raise errors.NotFound("The user has no profile image.")
+        return self.respond(deleted_json("image", removed))

@@ -1,0 +1,98 @@
+"""Fixtures of the Frontend API tests: a session-cookie client that sends the CSRF header."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.core.cache import cache
+from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
+from django.test.client import MULTIPART_CONTENT, encode_multipart
+
+PREFIX = "/api/frontend/v1/"
+
+
+class FrontendClient:
+    """A browser-like client: Django session cookie, CSRF enforced, JSON/form/multipart."""
+
+    def __init__(self, user: Any = None) -> None:
+        self.client = Client(enforce_csrf_checks=True)
+        if user is not None:
+            self.client.force_login(user)
+        self.csrf = _get_new_csrf_string()
+        self.client.cookies["csrftoken"] = self.csrf
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        data: dict[str, Any] | None = None,
+        *,
+        body: str = "json",
+        csrf: bool = True,
+    ) -> Any:
+        url = PREFIX + path.lstrip("/")
+        headers = {"HTTP_X_CSRFTOKEN": self.csrf} if csrf else {}
+        if method == "get":
+            return self.client.get(url, data or {}, **headers)
+        data = data or {}
+        if body == "json":
+            content: Any = json.dumps(data)
+            content_type = "application/json"
+        elif body == "form":
+            content = urlencode(data, doseq=True)
+            content_type = "application/x-www-form-urlencoded"
+        else:
+            content = encode_multipart("BoUnDaRyStRiNg", data)
+            content_type = MULTIPART_CONTENT
+        return getattr(self.client, method)(url, content, content_type=content_type, **headers)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.call("get", path, **kwargs)
+
+    def post(self, path: str, data: Any = None, **kwargs: Any) -> Any:
+        return self.call("post", path, data, **kwargs)
+
+    def patch(self, path: str, data: Any = None, **kwargs: Any) -> Any:
+        return self.call("patch", path, data, **kwargs)
+
+    def delete(self, path: str, data: Any = None, **kwargs: Any) -> Any:
+        return self.call("delete", path, data, **kwargs)
+
+
+def error_code(response: Any) -> str:
+    body = response.json()
+    assert set(body) == {"errors", "clerk_trace_id"}, body
+    return body["errors"][0]["code"]
+
+
+@pytest.fixture(autouse=True)
+def _generous_rates(settings: Any) -> Any:
+    """Functional tests make many writes per user; the rate-limit tests set Clerk's rates."""
+    settings.CLERK_USERS = {
+        **settings.CLERK_USERS,
+        "FRONTEND_UPDATE_RATE": "10000/10s",
+        "FRONTEND_VERIFICATION_RATE": "10000/10s",
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def frontend() -> Callable[..., FrontendClient]:
+    return FrontendClient
+
+
+@pytest.fixture
+def api(user: Any) -> FrontendClient:
+    return FrontendClient(user)
+
+
+@pytest.fixture(params=["json", "form"])
+def body(request: Any) -> str:
+    return request.param

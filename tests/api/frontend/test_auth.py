@@ -1,0 +1,149 @@
+"""Auth of the Frontend API: session cookie, CSRF, banned/locked users, envelope, errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from clerk_users import passwords, users
+from tests.api.frontend.conftest import FrontendClient, error_code
+
+pytestmark = pytest.mark.django_db
+
+ROUTES = [
+    ("get", "me"),
+    ("patch", "me"),
+    ("delete", "me"),
+    ("patch", "me/metadata"),
+    ("post", "me/change_password"),
+    ("get", "me/email_addresses"),
+    ("post", "me/email_addresses"),
+    ("get", "me/email_addresses/idn_x"),
+    ("delete", "me/email_addresses/idn_x"),
+    ("post", "me/email_addresses/idn_x/prepare_verification"),
+    ("post", "me/email_addresses/idn_x/attempt_verification"),
+    ("get", "me/phone_numbers"),
+    ("post", "me/phone_numbers"),
+    ("post", "me/phone_numbers/idn_x/attempt_verification"),
+    ("get", "me/web3_wallets"),
+    ("post", "me/web3_wallets"),
+    ("post", "me/web3_wallets/idn_x/prepare_verification"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_anonymous_gets_401_in_clerk_format(method, path):
+    response = FrontendClient().call(method, path, {})
+    assert response.status_code == 401
+    assert error_code(response) == "authentication_invalid"
+
+
+def test_envelope_wraps_the_user(api, user):
+    response = api.get("me")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"response", "client"}
+    assert body["client"] is None
+    assert body["response"]["id"] == user.pk
+
+
+def test_unsafe_method_without_csrf_token_is_a_clerk_403(api, user):
+    response = api.patch("me", {"first_name": "Eve"}, csrf=False)
+    assert response.status_code == 403
+    assert error_code(response) == "csrf_token_invalid"
+    user.refresh_from_db()
+    assert user.first_name == "Grace"
+
+
+def test_wrong_csrf_token_is_refused(api, user):
+    api.csrf = "x" * 32
+    response = api.post("me/email_addresses", {"email_address": "new@example.com"})
+    assert response.status_code == 403
+    assert error_code(response) == "csrf_token_invalid"
+    assert not user.email_addresses.filter(email_address="new@example.com").exists()
+
+
+def test_safe_method_needs_no_csrf_token(api):
+    assert api.get("me", csrf=False).status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path"), [("get", "me"), ("patch", "me"), ("delete", "me")])
+def test_banned_user_gets_403_user_banned_and_cannot_act(make_user, method, path):
+    banned = make_user(first_name="Ban")
+    client = FrontendClient(banned)
+    users.ban(banned)
+    response = client.call(method, path, {"first_name": "Changed"})
+    assert response.status_code == 403
+    assert error_code(response) == "user_banned"
+    banned.refresh_from_db()
+    assert banned.first_name == "Ban"
+
+
+def test_locked_user_gets_403_user_locked_with_expiry(make_user):
+    locked = make_user()
+    client = FrontendClient(locked)
+    passwords.lock(locked)
+    response = client.post("me/email_addresses", {"email_address": "lock@example.com"})
+    assert response.status_code == 403
+    body = response.json()
+    assert body["errors"][0]["code"] == "user_locked"
+    assert 0 < body["errors"][0]["meta"]["lockout_expires_in_seconds"] <= 3600
+    assert not locked.email_addresses.filter(email_address="lock@example.com").exists()
+
+
+def test_expired_lockout_lets_the_user_back_in(make_user):
+    locked = make_user()
+    client = FrontendClient(locked)
+    locked.locked_at = timezone.now() - timedelta(hours=2)
+    locked.lockout_expires_at = timezone.now() - timedelta(hours=1)
+    locked.save()
+    assert client.get("me").status_code == 200
+
+
+def test_session_ends_when_the_password_changes_elsewhere(api, user):
+    passwords.set_password(user, "another fine password")
+    response = api.get("me")
+    assert response.status_code == 401
+
+
+def test_deleted_user_session_is_401(api, user):
+    users.delete_user(user)
+    assert api.get("me").status_code == 401
+
+
+def test_clerkjs_method_override(api, user):
+    response = api.post("me?_method=PATCH", {"first_name": "Ada"}, body="form")
+    assert response.status_code == 200, response.content
+    assert response.json()["response"]["first_name"] == "Ada"
+
+
+def test_unknown_path_is_json_404(api):
+    response = api.get("me/nothing/here")
+    assert response.status_code == 404
+    assert error_code(response) == "resource_not_found"
+
+
+def test_wrong_method_is_json_405(api):
+    response = api.call("put", "me/email_addresses", {})
+    assert response.status_code == 405
+    assert error_code(response) == "method_not_allowed"
+
+
+def test_malformed_json_is_400(api):
+    response = api.client.patch(
+        "/api/frontend/v1/me", "{nope", content_type="application/json",
+        HTTP_X_CSRFTOKEN=api.csrf,
+    )
+    assert response.status_code == 400
+    assert error_code(response) == "malformed_request"
+
+
+def test_json_body_that_is_not_an_object_is_400(api):
+    response = api.client.patch(
+        "/api/frontend/v1/me", "[1, 2]", content_type="application/json",
+        HTTP_X_CSRFTOKEN=api.csrf,
+    )
+    assert response.status_code == 400
+    assert error_code(response) == "malformed_request"
