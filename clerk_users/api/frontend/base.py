@@ -21,6 +21,7 @@ from rest_framework import authentication, exceptions, permissions
 from rest_framework.response import Response
 
 from clerk_users import errors
+from clerk_users.api.authentication import SessionTokenAuthentication
 from clerk_users.api.base import ClerkAPIView, ClerkGenericViewSet, ClerkViewSet
 from clerk_users.api.throttling import ClerkRateThrottle
 
@@ -149,7 +150,7 @@ def flat_data(request: Any) -> dict[str, Any]:
 
 
 class FrontendMixin:
-    authentication_classes: list[Any] = [SessionCookieAuthentication]
+    authentication_classes: list[Any] = [SessionTokenAuthentication, SessionCookieAuthentication]
     permission_classes: list[Any] = [permissions.IsAuthenticated]
     throttle_classes: list[Any] = [FrontendUpdateThrottle]
 

@@ -5,14 +5,22 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
+from clerk_users import oauth_flow
 from clerk_users.api.errors import not_found_view
+from clerk_users.api.frontend.views.avatars import default_avatar_view
 from clerk_users.api.frontend.views.identifiers import (
     EmailAddressViewSet,
     PhoneNumberViewSet,
     Web3WalletViewSet,
 )
+from clerk_users.api.frontend.views.external_accounts import (
+    ExternalAccountDetailView,
+    ExternalAccountListView,
+    ExternalAccountReauthorizeView,
+)
 from clerk_users.api.frontend.views.me import MeViewSet
 from clerk_users.api.frontend.views.openapi import FrontendDocsView, FrontendSchemaView
+from clerk_users.api.frontend.views.profile_image import ProfileImageView
 
 app_name = "clerk_users_frontend"
 
@@ -44,6 +52,25 @@ schema_urlpatterns = [
 urlpatterns = [
     *me_urlpatterns,
     # Other features: add explicit path(...) lines here (or register on ``router`` above).
+    path("me/profile_image", ProfileImageView.as_view(), name="me-profile-image"),
+    path("me/external_accounts", ExternalAccountListView.as_view(), name="me-external-accounts"),
+    path(
+        "me/external_accounts/<str:pk>",
+        ExternalAccountDetailView.as_view(),
+        name="me-external-account",
+    ),
+    path(
+        "me/external_accounts/<str:pk>/reauthorize",
+        ExternalAccountReauthorizeView.as_view(),
+        name="me-external-account-reauthorize",
+    ),
+    # The external_verification_redirect_url of a pending external account (a browser GET).
+    path("oauth/start/<str:token>", oauth_flow.start_view, name="oauth-start"),
+    path(
+        "avatars/<str:version>/<str:initials>/<int:color>.png",
+        default_avatar_view,
+        name="default-avatar",
+    ),
     *schema_urlpatterns,
     path("", include(router.urls)),
     re_path(r"^.*$", not_found_view),  # keep last: unknown paths get Clerk's JSON 404

@@ -120,7 +120,8 @@ def _schema(kind: str, create_input: Any, attempt_input: Any, item: Any, name: s
     one = envelope_of(f"Frontend{name}Response", item)
     many = envelope_of(f"Frontend{name}ListResponse", type(item)(many=True))
     deleted = envelope_of(f"FrontendDeleted{name}Response", DeletedObjectSerializer())
-    tag = f"me/{kind}s"
+    plural = {"email_address": "email_addresses"}.get(kind, f"{kind}s")
+    tag = f"me/{plural}"
     specs = {
         "list": {"responses": {200: many}},
         "create": {"request": create_input, "responses": {200: one}},
@@ -131,7 +132,7 @@ def _schema(kind: str, create_input: Any, attempt_input: Any, item: Any, name: s
     }
     return extend_schema_view(
         **{
-            method: extend_schema(operation_id=f"{kind}s_{method}", tags=[tag], **spec)
+            method: extend_schema(operation_id=f"{plural}_{method}", tags=[tag], **spec)
             for method, spec in specs.items()
         }
     )

@@ -1,0 +1,93 @@
+"""Frontend API: the signed-in user's sessions, session tokens and the public JWKS.
+
+``GET /me/sessions`` (every session of the user), ``GET /me/sessions/active`` (usable ones,
+what ClerkJS's ``user.getSessions()`` reads), ``POST /me/sessions/{id}/revoke``,
+``POST /client/sessions/{id}/tokens[/{template}]`` and ``GET /.well-known/jwks.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import logout
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clerk_users import sessions, signing_keys
+from clerk_users.api.frontend.base import FrontendAPIView, flat_data
+from clerk_users.api.sessions_json import (
+    JWKSSerializer,
+    SessionSerializer,
+    TokenSerializer,
+    session_json,
+    token_json,
+)
+from clerk_users.app_settings import app_settings
+
+
+def current_session_id(request: Request) -> str | None:
+    """The Clerk session of this request: the Bearer token's ``sid`` or the cookie's."""
+    auth = request.auth
+    if isinstance(auth, dict) and auth.get("sid"):
+        return auth["sid"]
+    return sessions.session_id_of(request._request)
+
+
+class MySessionsView(FrontendAPIView):
+    throttle_classes: list[Any] = []
+    only_active = False
+
+    @extend_schema(responses=SessionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        status = "active" if self.only_active else None
+        rows = sessions.sessions_of(request.user, status=status).order_by("-last_active_at")
+        return self.respond([session_json(s) for s in rows])
+
+
+class MyActiveSessionsView(MySessionsView):
+    only_active = True
+
+
+class RevokeMySessionView(FrontendAPIView):
+    @extend_schema(request=None, responses=SessionSerializer)
+    def post(self, request: Request, session_id: str) -> Response:
+        session = sessions.get_session(session_id, user=request.user)
+        session = sessions.revoke_session(session)
+        if session.id == sessions.session_id_of(request._request):
+            # Revoking the session in use signs this browser out too.
+            logout(request._request)
+        return self.respond(session_json(session))
+
+
+class SessionTokenView(FrontendAPIView):
+    """Mint a token for one of the user's own sessions (not enveloped, as Clerk's)."""
+
+    throttle_classes: list[Any] = []
+
+    @extend_schema(request=None, responses=TokenSerializer)
+    def post(self, request: Request, session_id: str, template: str | None = None) -> Response:
+        flat_data(request)  # a malformed body is a 400 even though nothing is read from it
+        session = sessions.get_session(session_id, user=request.user)
+        jwt = session.get_token(template=template, request=request._request)
+        return Response(token_json(jwt))
+
+
+class JWKSView(FrontendAPIView):
+    """The public keys that verify session tokens; no authentication, cacheable."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes: list[Any] = []
+
+    @extend_schema(responses=JWKSSerializer)
+    def get(self, request: Request) -> Response:
+        return jwks_response()
+
+
+def jwks_response() -> Response:
+    response = Response(signing_keys.jwks())
+    age = app_settings.JWKS_CACHE_MAX_AGE
+    response["Cache-Control"] = f"public, max-age={age}, stale-while-revalidate={age}"
+    return response

@@ -1,0 +1,288 @@
+"""``GET|PATCH|DELETE /me``, ``PATCH /me/metadata`` and ``POST /me/change_password``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from clerk_users import metadata, sessions
+from clerk_users.api.serializers import FrontendUserSerializer
+from clerk_users.models import User
+from tests.api.frontend.conftest import FrontendClient, error_code
+
+pytestmark = pytest.mark.django_db
+
+
+def _encode(body, data):
+    """Form bodies carry JSON objects as strings, as ClerkJS sends them."""
+    if body == "form":
+        return {k: json.dumps(v) if isinstance(v, dict) else v for k, v in data.items()}
+    return data
+
+
+def test_get_me_is_the_frontend_user_without_private_metadata(api, user):
+    user.private_metadata = {"secret": "s3cr3t"}
+    user.public_metadata = {"plan": "pro"}
+    user.save()
+    data = api.get("me").json()["response"]
+    assert data["object"] == "user"
+    assert set(data) == set(FrontendUserSerializer().fields)
+    assert "private_metadata" not in data
+    assert "s3cr3t" not in json.dumps(data)
+    assert data["public_metadata"] == {"plan": "pro"}
+    assert data["email_addresses"][0]["email_address"] == user.primary_email_address.email_address
+
+
+def test_patch_me_updates_profile_fields(api, user, body):
+    response = api.patch(
+        "me",
+        _encode(body, {"first_name": "Ada", "last_name": "Lovelace", "username": "ada_l",
+                       "unsafe_metadata": {"theme": "dark"}}),
+        body=body,
+    )
+    assert response.status_code == 200, response.content
+    data = response.json()["response"]
+    assert (data["first_name"], data["last_name"], data["username"]) == ("Ada", "Lovelace", "ada_l")
+    assert data["unsafe_metadata"] == {"theme": "dark"}
+    user.refresh_from_db()
+    assert user.first_name == "Ada" and user.unsafe_metadata == {"theme": "dark"}
+
+
+def test_patch_me_multipart(api, user):
+    response = api.patch("me", {"first_name": "Multi"}, body="multipart")
+    assert response.status_code == 200, response.content
+    assert response.json()["response"]["first_name"] == "Multi"
+
+
+def test_patch_me_sets_a_verified_primary_email(api, user, body):
+    other = user.create_email_address("second@example.com")
+    from clerk_users import identifiers
+
+    identifiers.verify(other)
+    response = api.patch("me", {"primary_email_address_id": other.pk}, body=body)
+    assert response.status_code == 200, response.content
+    assert response.json()["response"]["primary_email_address_id"] == other.pk
+
+
+def test_patch_me_refuses_an_unverified_primary(api, user, body):
+    other = user.create_email_address("unverified@example.com")
+    before = user.primary_email_address_id
+    response = api.patch("me", {"primary_email_address_id": other.pk}, body=body)
+    assert response.status_code == 422
+    assert error_code(response) == "form_param_value_invalid"
+    user.refresh_from_db()
+    assert user.primary_email_address_id == before
+
+
+def test_patch_me_refuses_another_users_identifier_as_primary(api, user, other_user, body):
+    before = user.primary_email_address_id
+    response = api.patch(
+        "me", {"primary_email_address_id": other_user.primary_email_address_id}, body=body
+    )
+    assert response.status_code == 422
+    user.refresh_from_db()
+    assert user.primary_email_address_id == before
+
+
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("public_metadata", {"role": "admin"}),
+        ("private_metadata", {"role": "admin"}),
+        ("id", "user_hacked"),
+        ("banned", False),
+        ("locked", False),
+        ("is_staff", True),
+        ("is_superuser", True),
+        ("delete_self_enabled", True),
+        ("external_id", "x"),
+        ("created_at", 1),
+        ("updated_at", 1),
+        ("last_sign_in_at", 1),
+        ("password", "a brand new password"),
+        ("password_digest", "$2b$10$abc"),
+        ("skip_password_checks", True),
+    ],
+)
+def test_patch_me_refuses_fields_the_user_may_not_set(api, user, body, param, value):
+    before = User.objects.filter(pk=user.pk).values().get()
+    payload = _encode(body, {"first_name": "Mallory", param: value})
+    if body == "form" and isinstance(value, bool):
+        payload[param] = str(value).lower()
+    response = api.patch("me", payload, body=body)
+    assert response.status_code == 422
+    item = response.json()["errors"][0]
+    assert item["code"] == "form_param_unknown"
+    assert item["meta"]["param_name"] == param
+    assert User.objects.filter(pk=user.pk).values().get() == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"username": "x"}, "form_param_format_invalid"),
+        ({"username": "bad name!"}, "form_param_format_invalid"),
+        ({"unsafe_metadata": "not json"}, "form_param_format_invalid"),
+        ({"unsafe_metadata": "[1, 2]"}, "form_param_format_invalid"),
+        ({"first_name": "x" * 300}, "form_param_format_invalid"),
+    ],
+)
+def test_patch_me_bad_values_change_nothing(api, user, body, payload, code):
+    before = User.objects.filter(pk=user.pk).values().get()
+    response = api.patch("me", payload, body=body)
+    assert response.status_code == 422, response.content
+    assert error_code(response) == code
+    assert User.objects.filter(pk=user.pk).values().get() == before
+
+
+def test_patch_me_taken_username(api, user, other_user, body):
+    response = api.patch("me", {"username": other_user.username}, body=body)
+    assert response.status_code == 422
+    assert error_code(response) == "form_identifier_exists"
+
+
+def test_delete_me(api, user):
+    response = api.delete("me")
+    assert response.status_code == 200
+    assert response.json()["response"] == {"object": "user", "id": user.pk, "deleted": True}
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert api.get("me").status_code == 401
+
+
+def test_delete_me_refused_when_self_delete_is_disabled(api, user):
+    User.objects.filter(pk=user.pk).update(delete_self_enabled=False)
+    response = api.delete("me")
+    assert response.status_code == 403
+    assert error_code(response) == "delete_self_not_enabled"
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+# -- metadata ---------------------------------------------------------------------------------
+def test_metadata_deep_merges_unsafe_metadata(api, user, body):
+    metadata.update_metadata(user, {"unsafe_metadata": {"a": {"b": 1, "c": 2}, "gone": 1}})
+    response = api.patch(
+        "me/metadata",
+        _encode(body, {"unsafe_metadata": {"a": {"c": 3, "d": 4}, "gone": None}}),
+        body=body,
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["response"]["unsafe_metadata"] == {"a": {"b": 1, "c": 3, "d": 4}}
+    user.refresh_from_db()
+    assert user.unsafe_metadata == {"a": {"b": 1, "c": 3, "d": 4}}
+
+
+@pytest.mark.parametrize("param", ["public_metadata", "private_metadata", "first_name"])
+def test_metadata_refuses_other_fields(api, user, body, param):
+    response = api.patch("me/metadata", _encode(body, {param: {"x": 1}}), body=body)
+    assert response.status_code == 422
+    assert error_code(response) == "form_param_unknown"
+    user.refresh_from_db()
+    assert user.public_metadata == {} and user.private_metadata == {}
+
+
+def test_metadata_requires_unsafe_metadata(api, body):
+    response = api.patch("me/metadata", {}, body=body)
+    assert response.status_code == 422
+    assert error_code(response) == "form_param_missing"
+
+
+def test_metadata_over_the_size_limit_changes_nothing(api, user, body, settings):
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "METADATA_MAX_BYTES": 100}
+    response = api.patch(
+        "me/metadata", _encode(body, {"unsafe_metadata": {"big": "x" * 200}}), body=body
+    )
+    assert response.status_code == 422
+    assert error_code(response) == "form_metadata_too_large"
+    user.refresh_from_db()
+    assert user.unsafe_metadata == {}
+
+
+# -- change_password --------------------------------------------------------------------------
+def test_change_password_keeps_this_session(api, user, body):
+    response = api.post(
+        "me/change_password",
+        {"current_password": "correct horse battery", "new_password": "a new long passphrase"},
+        body=body,
+    )
+    assert response.status_code == 200, response.content
+    user.refresh_from_db()
+    assert user.check_password("a new long passphrase")
+    assert api.get("me").status_code == 200
+
+
+def test_change_password_signs_out_other_sessions(api, user, body, monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        sessions, "revoke_other_sessions",
+        lambda u, keep_session_key=None: calls.append((u.pk, keep_session_key)) or 1,
+    )
+    other_browser = FrontendClient(user)
+    response = api.post(
+        "me/change_password",
+        {"current_password": "correct horse battery", "new_password": "a new long passphrase",
+         "sign_out_of_other_sessions": "true" if body == "form" else True},
+        body=body,
+    )
+    assert response.status_code == 200, response.content
+    assert calls == [(user.pk, api.client.session.session_key)]
+    assert other_browser.get("me").status_code == 401
+    assert api.get("me").status_code == 200
+
+
+def test_change_password_wrong_current_password(api, user, body):
+    response = api.post(
+        "me/change_password",
+        {"current_password": "wrong password", "new_password": "a new long passphrase"},
+        body=body,
+    )
+    assert response.status_code == 422
+    assert error_code(response) == "form_password_incorrect"
+    user.refresh_from_db()
+    assert user.failed_verification_attempts == 1
+    assert user.check_password("correct horse battery")
+
+
+def test_change_password_wrong_current_password_locks_after_the_limit(api, user, settings):
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "LOCKOUT_MAX_ATTEMPTS": 2}
+    for _ in range(2):
+        api.post("me/change_password", {"current_password": "no", "new_password": "x" * 12})
+    response = api.get("me")
+    assert response.status_code == 403
+    assert error_code(response) == "user_locked"
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "param"),
+    [
+        ({"new_password": "a new long passphrase"}, "form_param_missing", "current_password"),
+        ({"current_password": "correct horse battery"}, "form_param_missing", "new_password"),
+        ({"current_password": "correct horse battery", "new_password": "short"},
+         "form_password_length_too_short", "new_password"),
+        ({"current_password": "correct horse battery", "new_password": "password123"},
+         "form_password_pwned", "new_password"),
+        ({"current_password": "correct horse battery", "new_password": "a new long passphrase",
+          "sign_out_of_other_sessions": "maybe"}, "form_param_format_invalid",
+         "sign_out_of_other_sessions"),
+        ({"current_password": "correct horse battery", "new_password": "a new long passphrase",
+          "password": "x"}, "form_param_unknown", "password"),
+    ],
+)
+def test_change_password_errors(api, user, body, payload, code, param):
+    response = api.post("me/change_password", payload, body=body)
+    assert response.status_code == 422, response.content
+    item = response.json()["errors"][0]
+    assert (item["code"], item["meta"].get("param_name")) == (code, param)
+    user.refresh_from_db()
+    assert user.check_password("correct horse battery")
+
+
+def test_change_password_without_a_current_password_sets_the_first_one(make_user, body):
+    passwordless = make_user(password=None)
+    client = FrontendClient(passwordless)
+    response = client.post("me/change_password", {"new_password": "first real passphrase"},
+                           body=body)
+    assert response.status_code == 200, response.content
+    assert response.json()["response"]["password_enabled"] is True
+    passwordless.refresh_from_db()
+    assert passwordless.check_password("first real passphrase")
