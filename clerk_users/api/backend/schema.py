@@ -1,0 +1,158 @@
+"""OpenAPI description of the Backend API (drf-spectacular) and its schema / Swagger UI views.
+
+Only Backend views are described: the generator is given this API's URL patterns. Every
+operation documents Clerk's error body for the statuses it can answer, so schemathesis can
+check that responses conform.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers
+
+from clerk_users.api.backend import user_filters
+
+
+class ClerkErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    long_message = serializers.CharField()
+    meta = serializers.DictField()
+
+
+class ClerkErrorsSerializer(serializers.Serializer):
+    errors = ClerkErrorSerializer(many=True)
+    clerk_trace_id = serializers.CharField()
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Clerk's error body for 400/401/422/429 (always possible) plus ``statuses``."""
+    descriptions = {
+        400: "Malformed request",
+        401: "Missing, malformed or revoked secret key",
+        403: "Forbidden",
+        404: "Resource not found",
+        405: "Method not allowed",
+        409: "Conflict",
+        413: "Payload too large",
+        415: "Unsupported media type",
+        422: "Invalid parameters (Clerk error code in errors[].code)",
+        429: "Too many requests for this secret key (see Retry-After)",
+    }
+    wanted = {400, 401, 415, 422, 429, *statuses}
+    return {
+        code: OpenApiResponse(ClerkErrorsSerializer, description=descriptions[code])
+        for code in sorted(wanted)
+    }
+
+
+def with_errors(ok: dict[int, Any], *statuses: int) -> dict[int, Any]:
+    return {**ok, **error_responses(*statuses)}
+
+
+_LIST_DESCRIPTIONS = {
+    "user_id": "User IDs; prefix with - to exclude, + (or nothing) to include",
+    "external_id": "External IDs; prefix with - to exclude, + (or nothing) to include",
+}
+
+
+def user_filter_parameters(*, paginated: bool) -> list[OpenApiParameter]:
+    params = [
+        OpenApiParameter(
+            name,
+            OpenApiTypes.STR,
+            many=True,
+            explode=True,
+            description=_LIST_DESCRIPTIONS.get(name, f"Exact {name} values (up to 100)"),
+        )
+        for name in user_filters.LIST_PARAMS
+    ]
+    params += [OpenApiParameter(name, OpenApiTypes.STR) for name in user_filters.TEXT_PARAMS]
+    params.append(OpenApiParameter("banned", OpenApiTypes.BOOL))
+    params.append(OpenApiParameter("provider", OpenApiTypes.STR, description="e.g. oauth_google"))
+    params += [
+        OpenApiParameter(name, OpenApiTypes.INT64, description="Unix time in milliseconds")
+        for name in user_filters.TIME_PARAMS
+    ]
+    if paginated:
+        params += [
+            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 500, default 10"),
+            OpenApiParameter("offset", OpenApiTypes.INT, description=">= 0, default 0"),
+            OpenApiParameter(
+                "order_by",
+                OpenApiTypes.STR,
+                enum=[f"{s}{f}" for f in user_filters.ORDER_FIELDS for s in ("", "+", "-")],
+                description="Field to order by, + ascending (default) or - descending",
+            ),
+        ]
+    return params
+
+
+class BackendSchemaGenerator(SchemaGenerator):
+    """Describes only the Backend API, wherever it is mounted."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from clerk_users.api.backend import urls
+        from clerk_users.api.errors import not_found_view
+
+        kwargs["patterns"] = [
+            p for p in urls.urlpatterns if getattr(p, "callback", None) is not not_found_view
+        ]
+        super().__init__(*args, **kwargs)
+
+
+SPECTACULAR = {
+    "TITLE": "clerk_users Backend API",
+    "DESCRIPTION": "Clerk-compatible Backend API (server-to-server, secret key). "
+    "Point Clerk's SDKs at <origin>/api/backend/v1.",
+    "VERSION": "1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "",
+    "ENUM_NAME_OVERRIDES": {
+        "IdentificationStatusEnum": ["verified", "reserved"],
+        "ReplaceIdentificationStatusEnum": ["verified", "reserved", "unverified"],
+    },
+    "SERVERS": [{"url": "/api/backend/v1"}],
+}
+
+
+class SecretKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "clerk_users.api.backend.authentication.SecretKeyAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "sk_test_... / sk_live_..."}
+
+
+def _swagger_settings() -> dict[str, Any]:
+    """Serve Swagger UI's assets from drf-spectacular-sidecar when installed (works offline),
+    else from drf-spectacular's default CDN."""
+    from django.apps import apps
+
+    if not apps.is_installed("drf_spectacular_sidecar"):
+        return {}
+    return {
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    }
+
+
+class BackendSchemaView(SpectacularAPIView):
+    custom_settings = SPECTACULAR
+    generator_class = BackendSchemaGenerator
+    renderer_classes = [OpenApiJsonRenderer]
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+
+class BackendDocsView(SpectacularSwaggerView):
+    custom_settings = {**SPECTACULAR, **_swagger_settings()}
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []

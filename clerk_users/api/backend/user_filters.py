@@ -1,0 +1,245 @@
+"""Filters, ordering and pagination of ``GET /users`` and ``GET /users/count`` (Clerk's).
+
+Each filter is one ``WHERE`` condition; identifier filters use ``pk IN (subquery)`` so a user
+matching through several identifiers is returned once and no ``DISTINCT`` is needed. Bad
+values are refused with Clerk's 422 (``form_param_format_invalid`` /
+``form_param_value_invalid`` with ``meta.param_name``), never ignored silently.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import phonenumbers
+from django.db.models import F, Q, QuerySet
+
+from clerk_users import errors
+from clerk_users.app_settings import app_settings
+from clerk_users.models import EmailAddress, ExternalAccount, PhoneNumber, Web3Wallet
+
+LIST_PARAMS = (
+    "email_address",
+    "phone_number",
+    "external_id",
+    "username",
+    "web3_wallet",
+    "user_id",
+    "organization_id",
+    "provider_user_id",
+)
+TEXT_PARAMS = ("query", "email_address_query", "phone_number_query", "username_query", "name_query")
+TIME_PARAMS = {
+    "last_active_at_before": ("last_active_at", "lt"),
+    "last_active_at_after": ("last_active_at", "gt"),
+    "last_active_at_since": ("last_active_at", "gte"),
+    "created_at_before": ("created_at", "lt"),
+    "created_at_after": ("created_at", "gt"),
+    "last_sign_in_at_before": ("last_login", "lt"),
+    "last_sign_in_at_after": ("last_login", "gt"),
+}
+FILTER_PARAMS = frozenset((*LIST_PARAMS, *TEXT_PARAMS, *TIME_PARAMS, "banned", "provider"))
+PAGE_PARAMS = frozenset(("limit", "offset", "order_by"))
+ORDER_FIELDS = {
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "email_address": "primary_email_address__email_address",
+    "web3wallet": "primary_web3_wallet__web3_wallet",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "phone_number": "primary_phone_number__phone_number",
+    "username": "username",
+    "last_active_at": "last_active_at",
+    "last_sign_in_at": "last_login",
+}
+MAX_VALUES = 100
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 10
+
+
+def _value_invalid(param: str, message: str) -> errors.ClerkError:
+    return errors.ClerkError(
+        "form_param_value_invalid", "is invalid", long_message=message, param_name=param
+    )
+
+
+def _values(params: Any, name: str) -> list[str]:
+    values = [v for v in params.getlist(name) if v != ""]
+    if len(values) > MAX_VALUES:
+        raise _value_invalid(name, f"{name} accepts at most {MAX_VALUES} values.")
+    return values
+
+
+def _signed(values: list[str]) -> tuple[list[str], list[str]]:
+    """Split Clerk's ``+id`` / ``-id`` values into (include, exclude). An unescaped ``+`` in a
+    query string arrives as a space, so a leading space means ``+`` too."""
+    include, exclude = [], []
+    for value in values:
+        if value.startswith("-"):
+            exclude.append(value[1:])
+        elif value.startswith(("+", " ")):
+            include.append(value[1:])
+        else:
+            include.append(value)
+    return include, exclude
+
+
+def _phone(value: str) -> str:
+    try:
+        parsed = phonenumbers.parse(value.strip(), app_settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return value.strip()
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_bool(params: Any, name: str) -> bool | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    lowered = raw.strip().lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise errors.format_invalid(name, f"{name} must be true or false.")
+
+
+def parse_int(params: Any, name: str, *, minimum: int, maximum: int | None = None) -> int | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise errors.format_invalid(name, f"{name} must be an integer.")
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise _value_invalid(name, f"{name} must be {bounds}.")
+    return value
+
+
+def _time(params: Any, name: str) -> datetime | None:
+    value = parse_int(params, name, minimum=0, maximum=253402300799999)
+    if value is None:
+        return None
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
+
+
+def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
+    """Apply every filter of contract §6 found in ``params`` (a QueryDict)."""
+    conditions = Q()
+    emails = [v.strip().lower() for v in _values(params, "email_address")]
+    if emails:
+        conditions &= Q(
+            pk__in=EmailAddress.objects.filter(email_address__in=emails).values("user_id")
+        )
+    phones = [_phone(v) for v in _values(params, "phone_number")]
+    if phones:
+        conditions &= Q(
+            pk__in=PhoneNumber.objects.filter(phone_number__in=phones).values("user_id")
+        )
+    wallets = [v.strip().lower() for v in _values(params, "web3_wallet")]
+    if wallets:
+        conditions &= Q(pk__in=Web3Wallet.objects.filter(web3_wallet__in=wallets).values("user_id"))
+    usernames = [v.strip().lower() for v in _values(params, "username")]
+    if usernames:
+        conditions &= Q(username__in=usernames)
+    for name, field in (("user_id", "pk"), ("external_id", "external_id")):
+        include, exclude = _signed(_values(params, name))
+        if include:
+            conditions &= Q(**{f"{field}__in": include})
+        if exclude:
+            conditions &= ~Q(**{f"{field}__in": exclude})
+    if _values(params, "organization_id"):
+        # No organizations here: no user is a member of any, so the filter matches nobody.
+        conditions &= Q(pk__in=[])
+    provider = params.get("provider") or None
+    provider_user_ids = _values(params, "provider_user_id")
+    if provider_user_ids and not provider:
+        raise errors.param_missing("provider")
+    if provider and not provider_user_ids:
+        raise errors.param_missing("provider_user_id")
+    if provider:
+        conditions &= Q(
+            pk__in=ExternalAccount.objects.filter(
+                provider=provider, provider_user_id__in=provider_user_ids
+            ).values("user_id")
+        )
+    conditions &= _text_conditions(params)
+    banned = parse_bool(params, "banned")
+    if banned is not None:
+        conditions &= Q(banned=banned)
+    for name, (field, lookup) in TIME_PARAMS.items():
+        moment = _time(params, name)
+        if moment is not None:
+            conditions &= Q(**{f"{field}__{lookup}": moment})
+    return queryset.filter(conditions)
+
+
+def _text_conditions(params: Any) -> Q:
+    conditions = Q()
+    email_query = (params.get("email_address_query") or "").strip()
+    if email_query:
+        conditions &= Q(pk__in=_emails_like(email_query))
+    phone_query = (params.get("phone_number_query") or "").strip()
+    if phone_query:
+        conditions &= Q(pk__in=_phones_like(phone_query))
+    username_query = (params.get("username_query") or "").strip()
+    if username_query:
+        conditions &= Q(username__icontains=username_query)
+    name_query = (params.get("name_query") or "").strip()
+    if name_query:
+        for word in name_query.split():
+            conditions &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    query = (params.get("query") or "").strip()
+    if query:
+        conditions &= (
+            Q(pk__in=_emails_like(query))
+            | Q(pk__in=_phones_like(query))
+            | Q(pk__in=Web3Wallet.objects.filter(web3_wallet__icontains=query).values("user_id"))
+            | Q(username__icontains=query)
+            | Q(pk__icontains=query)
+            | Q(external_id__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+        )
+    return conditions
+
+
+def _emails_like(text: str) -> QuerySet:
+    return EmailAddress.objects.filter(email_address__icontains=text).values("user_id")
+
+
+def _phones_like(text: str) -> QuerySet:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return PhoneNumber.objects.filter(phone_number__contains=digits or text).values("user_id")
+
+
+def order_users(queryset: QuerySet, params: Any) -> QuerySet:
+    """Clerk's ``order_by``: only the first value counts; ``+`` (default) or ``-``."""
+    values = params.getlist("order_by")
+    raw = (values[0] if values else "") or "-created_at"
+    direction = "-" if raw.startswith("-") else "+"
+    name = raw.lstrip("+- ")
+    if name not in ORDER_FIELDS:
+        raise _value_invalid(
+            "order_by",
+            f"order_by must be one of {', '.join(ORDER_FIELDS)}, optionally prefixed with + or -.",
+        )
+    field = F(ORDER_FIELDS[name])
+    if direction == "-":
+        return queryset.order_by(field.desc(nulls_last=True), F("pk").desc())
+    return queryset.order_by(field.asc(nulls_last=True), F("pk").asc())
+
+
+def page(params: Any) -> tuple[int, int]:
+    limit = parse_int(params, "limit", minimum=1, maximum=MAX_LIMIT)
+    offset = parse_int(params, "offset", minimum=0)
+    return (DEFAULT_LIMIT if limit is None else limit), (offset or 0)
+
+
+def check_known(params: Any, allowed: frozenset[str]) -> None:
+    """Refuse unknown query parameters (a typo must not silently return every user)."""
+    for name in params:
+        if name not in allowed and not name.startswith(("public_metadata.", "private_metadata.")):
+            raise errors.param_unknown(name)
