@@ -64,8 +64,11 @@ class ClerkUserManager(BaseUserManager.from_queryset(ClerkUserQuerySet)):  # typ
     def create_superuser(
         self, username: str | None = None, password: str | None = None, **fields: Any
     ) -> Any:
+        """As Django's: staff and superuser. Password validators are not run here (as with
+        Django's ``createsuperuser --noinput``); the command's prompt runs them."""
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
+        fields.setdefault("skip_password_checks", True)
         return self.create_user(username, password, **fields)
 
 
