@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "IMAGE_MAX_PIXELS": 40_000_000,
     "IMAGE_MAX_SIDE": 1024,
     "IMAGE_STORAGE": None,
+    "IMAGE_BASE_URL": None,
     # Sessions and tokens
     "SESSION_TOKEN_LIFETIME": 60,
     "SESSION_TOKEN_ISSUER": None,
@@ -120,6 +121,12 @@ class AppSettings:
     def IMAGE_STORAGE(self) -> str | None:
         """Alias in ``settings.STORAGES`` for profile images; ``None`` = default storage."""
         return self.get("IMAGE_STORAGE")
+
+    @property
+    def IMAGE_BASE_URL(self) -> str | None:
+        """Origin (``https://example.com``) that makes image URLs absolute outside a request;
+        ``None``: the current API request's origin, else the storage's URL as it is."""
+        return self.get("IMAGE_BASE_URL")
 
     @property
     def SESSION_TOKEN_LIFETIME(self) -> int:

@@ -17,6 +17,13 @@ class ClerkAPIMixin:
     def get_exception_handler(self) -> Any:
         return errors.exception_handler
 
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # Image URLs in responses are made absolute with this request's origin.
+        from clerk_users.images import request_context
+
+        with request_context(request):
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
 
 class ClerkAPIView(ClerkAPIMixin, APIView):
     pass

@@ -9,6 +9,7 @@ from .identifiers import (
     VerificationStatus,
     Web3Wallet,
 )
+from .images import Image
 from .secret_keys import SecretKey
 from .user import AbstractClerkUser, ClerkUserManager, ClerkUserQuerySet, User
 
@@ -20,6 +21,7 @@ __all__ = [
     "EmailAddress",
     "ExternalAccount",
     "Identification",
+    "Image",
     "PhoneNumber",
     "SecretKey",
     "User",

@@ -102,6 +102,14 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
         related_name="+",
     )
 
+    profile_image = models.ForeignKey(
+        "clerk_users.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
     public_metadata = models.JSONField(default=dict, blank=True)
     private_metadata = models.JSONField(default=dict, blank=True)
     unsafe_metadata = models.JSONField(default=dict, blank=True)
@@ -154,7 +162,7 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     @classmethod
     def extra_prefetches(cls) -> list[Any]:
         """Relations loaded with ``with_identifiers()``; later features append to it."""
-        return []
+        return ["profile_image"]
 
     # -- Clerk flags ---------------------------------------------------------------------
     @property
@@ -210,6 +218,30 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
         from clerk_users import mfa
 
         return mfa.backup_code_enabled(self)
+
+    # -- Profile image (rules in ``clerk_users.images``) -----------------------------------
+    @property
+    def image_url(self) -> str:
+        """The uploaded image, else the external account's picture, else a default avatar."""
+        from clerk_users import images
+
+        return images.image_url(self)
+
+    @property
+    def profile_image_url(self) -> str:
+        return self.image_url
+
+    @property
+    def has_image(self) -> bool:
+        from clerk_users import images
+
+        return images.has_image(self)
+
+    def set_profile_image(self, file: Any) -> Any:
+        """Validate, re-encode and store ``file`` as the profile image; ``None`` removes it."""
+        from clerk_users import images
+
+        return images.set_profile_image(self, file)
 
     # -- Python API (mirrors ClerkJS ``User``) -------------------------------------------
     def create_email_address(self, email: str) -> Any:

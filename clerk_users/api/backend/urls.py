@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from clerk_users.api.backend import schema as backend_schema
 from clerk_users.api.backend.views import identifiers as identifier_views
+from clerk_users.api.backend.views.profile_image import UserProfileImageView
 from clerk_users.api.backend.views.users import UsersViewSet
 from clerk_users.api.errors import not_found_view
 
@@ -20,6 +21,11 @@ router.register(
 router.register("phone_numbers", identifier_views.PhoneNumbersViewSet, basename="phone-numbers")
 
 urlpatterns = [
+    path(
+        "users/<str:user_id>/profile_image",
+        UserProfileImageView.as_view(),
+        name="user-profile-image",
+    ),
     path(
         "users/<str:user_id>/email_address",
         identifier_views.ReplaceEmailAddressView.as_view(),

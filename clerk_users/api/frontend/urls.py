@@ -53,6 +53,12 @@ urlpatterns = [
     *me_urlpatterns,
     # Other features: add explicit path(...) lines here (or register on ``router`` above).
     path("me/profile_image", ProfileImageView.as_view(), name="me-profile-image"),
+    path(
+        "avatars/<str:version>/<str:initials>/<int:color>.png",
+        default_avatar_view,
+        name="default-avatar",
+    ),
+    path("me/profile_image", ProfileImageView.as_view(), name="me-profile-image"),
     path("me/external_accounts", ExternalAccountListView.as_view(), name="me-external-accounts"),
     path(
         "me/external_accounts/<str:pk>",
