@@ -12,6 +12,9 @@ class ClerkUsersConfig(AppConfig):
         from clerk_users import allauth_sync, checks  # noqa: F401  (registers checks, receivers)
 
         allauth_sync.connect()
+        from clerk_users import oauth_flow
+
+        oauth_flow.connect()  # allauth social signals -> ExternalAccount; provider check
         from django.apps import apps
 
         if apps.is_installed("django.contrib.admin"):

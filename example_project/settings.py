@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from clerk_users import oauth_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-insecure-secret-key-change-me")
@@ -24,8 +26,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
-    "allauth.socialaccount.providers.github",
-    "allauth.socialaccount.providers.google",
+    # Clerk's 14 OAuth providers (clerk_users.oauth_settings maps them to allauth apps).
+    *oauth_settings.installed_apps(),
     "allauth.mfa",
     "clerk_users",
 ]
@@ -114,6 +116,9 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 LOGIN_REDIRECT_URL = "/"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = True
+SOCIALACCOUNT_ADAPTER = "clerk_users.socialaccount_adapter.ClerkSocialAccountAdapter"
+# Credentials from CLERK_OAUTH_<NAME>_CLIENT_ID / _SECRET (README, "OAuth providers").
+SOCIALACCOUNT_PROVIDERS = oauth_settings.socialaccount_providers_from_env()
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

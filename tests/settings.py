@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from clerk_users import oauth_settings
 from example_project.settings import *  # noqa: F403
 from example_project.settings import BASE_DIR
 
@@ -31,6 +32,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Test credentials for every OAuth provider, so each flow can run against mocked endpoints.
+SOCIALACCOUNT_PROVIDERS = oauth_settings.socialaccount_providers(
+    {name: (f"{name}-client-id", f"{name}-secret") for name in oauth_settings.PROVIDERS}
+)
 CLERK_USERS = {
     "SMS_BACKEND": "clerk_users.sms.InMemorySMSBackend",
     "ALLOWED_REDIRECT_ORIGINS": ["http://localhost:3000"],

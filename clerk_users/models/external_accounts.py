@@ -56,6 +56,10 @@ class ExternalAccount(TimestampedModel):
     verification_expire_at = models.DateTimeField(null=True, blank=True)
     redirect_url = models.TextField(blank=True, default="")
     additional_scope = models.TextField(blank=True, default="")
+    # The start URL of the pending OAuth flow (on this site) and the nonce its signed token
+    # carries: a new flow (reauthorize) invalidates older start links.
+    external_verification_redirect_url = models.TextField(blank=True, default="")
+    verification_nonce = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ("created_at", "id")

@@ -162,7 +162,14 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     @classmethod
     def extra_prefetches(cls) -> list[Any]:
         """Relations loaded with ``with_identifiers()``; later features append to it."""
-        return ["profile_image"]
+        from .external_accounts import ExternalAccount
+
+        return [
+            "profile_image",
+            Prefetch(
+                "external_accounts", queryset=ExternalAccount.objects.order_by("created_at", "id")
+            ),
+        ]
 
     # -- Clerk flags ---------------------------------------------------------------------
     @property
@@ -258,6 +265,24 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
         from clerk_users import identifiers
 
         return identifiers.create_web3_wallet(self, web3_wallet)
+
+    def create_external_account(
+        self, strategy: str, redirect_url: str | None = None, additional_scope: Any = None
+    ) -> Any:
+        """An unverified external account whose verification URL starts the OAuth flow."""
+        from clerk_users import external_accounts
+
+        return external_accounts.create_external_account(
+            self, strategy, redirect_url, additional_scope
+        )
+
+    @property
+    def verified_external_accounts(self) -> list[Any]:
+        return [a for a in self.external_accounts.all() if a.is_verified]
+
+    @property
+    def unverified_external_accounts(self) -> list[Any]:
+        return [a for a in self.external_accounts.all() if not a.is_verified]
 
     def update(self, **params: Any) -> AbstractClerkUser:
         """Update the fields ClerkJS's ``user.update()`` may change; see ``users.update_user``."""

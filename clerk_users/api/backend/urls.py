@@ -7,6 +7,10 @@ from rest_framework.routers import SimpleRouter
 
 from clerk_users.api.backend import schema as backend_schema
 from clerk_users.api.backend.views import identifiers as identifier_views
+from clerk_users.api.backend.views.external_accounts import (
+    UserExternalAccountView,
+    UserOAuthAccessTokensView,
+)
 from clerk_users.api.backend.views.profile_image import UserProfileImageView
 from clerk_users.api.backend.views.users import UsersViewSet
 from clerk_users.api.errors import not_found_view
@@ -41,6 +45,16 @@ urlpatterns = [
         "docs/",
         backend_schema.BackendDocsView.as_view(url_name="clerk_users_backend:schema"),
         name="docs",
+    ),
+    path(
+        "users/<str:user_id>/external_accounts/<str:external_account_id>",
+        UserExternalAccountView.as_view(),
+        name="user-external-account",
+    ),
+    path(
+        "users/<str:user_id>/oauth_access_tokens/<str:provider>",
+        UserOAuthAccessTokensView.as_view(),
+        name="user-oauth-access-tokens",
     ),
     path("", include(router.urls)),
     re_path(r"^.*$", not_found_view),

@@ -1,0 +1,101 @@
+"""allauth's social account adapter for clerk_users (``SOCIALACCOUNT_ADAPTER``).
+
+It ties allauth's flows to our ExternalAccount (see ``oauth_flow``) and closes one hole:
+allauth's email authentication also matches *unverified* addresses (it then wipes the
+password); here a provider email only ever matches an address verified on our side.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base.constants import AuthError
+
+from clerk_users import allauth_sync, oauth_flow
+
+
+class ClerkSocialAccountAdapter(DefaultSocialAccountAdapter):
+    def populate_user(self, request: Any, sociallogin: Any, data: dict[str, Any]) -> Any:
+        # Keep the provider's common fields (names, username) for the ExternalAccount.
+        sociallogin._clerk_common_fields = dict(data)
+        return super().populate_user(request, sociallogin, data)
+
+    def pre_social_login(self, request: Any, sociallogin: Any) -> None:
+        """In a connect flow we started, refuse a provider account owned by someone else or a
+        callback arriving in another user's session (the account gets ``verification.error``)."""
+        super().pre_social_login(request, sociallogin)
+        account_id = oauth_flow.pending_id(sociallogin)
+        if not account_id or sociallogin.state.get("process") != "connect":
+            return
+        from django.utils import timezone
+
+        from clerk_users.models import ExternalAccount
+
+        pending = ExternalAccount.objects.filter(pk=account_id).first()
+        if pending is None:
+            return
+        code = None
+        if not request.user.is_authenticated or request.user.pk != pending.user_id:
+            code = "session_mismatch"
+        elif pending.verification_expire_at and pending.verification_expire_at < timezone.now():
+            code = "verification_expired"
+        elif sociallogin.is_existing and sociallogin.user.pk != request.user.pk:
+            code = "external_account_exists"
+        if code:
+            response = oauth_flow.fail(request, account_id, code)
+            if response is not None:
+                raise ImmediateHttpResponse(response)
+
+    def on_authentication_error(
+        self,
+        request: Any,
+        provider: Any,
+        error: Any = None,
+        exception: Any = None,
+        extra_context: Any = None,
+    ) -> None:
+        """A denied or failed callback of our connect flow: record it, go to ``redirect_url``.
+        Without a valid state (wrong or replayed) there is no account to touch."""
+        super().on_authentication_error(request, provider, error, exception, extra_context)
+        state = (extra_context or {}).get("state")
+        account_id = oauth_flow.pending_id(state)
+        if error == AuthError.CANCELLED:
+            code = "oauth_access_denied"
+        elif exception is not None:
+            code = "oauth_token_exchange_error"
+        else:
+            code = "oauth_callback_error"
+        response = oauth_flow.fail(request, account_id, code)
+        if response is not None:
+            raise ImmediateHttpResponse(response)
+
+    def authenticate_by_email(self, sociallogin: Any) -> tuple[Any, str] | None:
+        """Only a provider-verified email equal to an address *verified here* may sign in."""
+        from clerk_users.models import EmailAddress
+
+        for address in sociallogin.email_addresses:
+            if not address.verified or not self.can_authenticate_by_email(
+                sociallogin, address.email
+            ):
+                continue
+            ours = (
+                EmailAddress.objects.filter(
+                    email_address__iexact=address.email.strip(), verification_status="verified"
+                )
+                .select_related("user")
+                .first()
+            )
+            if ours is not None:
+                return ours.user, address.email
+        return None
+
+    def save_user(self, request: Any, sociallogin: Any, form: Any = None) -> Any:
+        """Sign-up with a provider: allauth creates the user and the SocialAccount, then the
+        ExternalAccount and the provider email (as our identifier) are made here."""
+        with allauth_sync._syncing():
+            user = super().save_user(request, sociallogin, form)
+        oauth_flow.sync_account(sociallogin)
+        allauth_sync.sync_user(user.pk)
+        return user

@@ -1,0 +1,325 @@
+"""External accounts end to end: for each of the 14 providers the whole connect flow through
+the test client (provider endpoints mocked at the ``requests`` layer), plus sign-up with a
+provider, denied and failed callbacks, wrong or replayed state, and the unverified-email
+takeover case."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+from allauth.socialaccount.models import SocialAccount, SocialToken
+from django.test import Client, override_settings
+
+from clerk_users.models import EmailAddress, ExternalAccount
+from tests.oauth_mocks import PROVIDERS, callback, follow_to_provider, mock_provider
+
+DONE = "http://localhost:3000/done"
+ME = "/api/frontend/v1/me/external_accounts"
+
+
+def start_connect(client: Client, strategy: str, **extra: Any) -> dict[str, Any]:
+    body = {"strategy": strategy, "redirect_url": DONE, **extra}
+    response = client.post(ME, json.dumps(body), content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.json()["response"]
+
+
+@pytest.fixture
+def browser(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(PROVIDERS))
+def test_connect_flow_for_each_provider(name: str, user: Any, browser: Client) -> None:
+    provider = PROVIDERS[name]
+    pending = start_connect(browser, f"oauth_{name}")
+    assert pending["verification"]["status"] == "unverified"
+    start_url = pending["verification"]["external_verification_redirect_url"]
+    assert start_url.startswith("http://testserver/api/frontend/v1/oauth/start/")
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        mock_provider(rsps, provider)
+        query = follow_to_provider(browser, start_url, provider)
+        if name == "twitter":  # PKCE on by default for X: allauth sends the challenge
+            assert query["code_challenge_method"] == "S256"
+        response = callback(browser, query, code="the-code")
+        token_calls = [c for c in rsps.calls if "token" in c.request.url.lower()]
+    assert response.status_code == 302, response.content[:400]
+    assert response["Location"] == DONE
+    assert token_calls, "the token endpoint was called"
+
+    account = ExternalAccount.objects.get(pk=pending["id"])
+    assert account.user_id == user.pk
+    assert account.verification_status == "verified"
+    assert account.verification_error is None
+    assert account.provider == f"oauth_{name}"
+    for field_name, value in provider.expected.items():
+        assert getattr(account, field_name) == value, field_name
+    social = SocialAccount.objects.get(pk=account.social_account_id)
+    assert social.user_id == user.pk and social.uid == account.provider_user_id
+    assert SocialToken.objects.get(account=social).token == "provider-access-token"
+
+    data = browser.get(f"{ME}/{account.pk}").json()["response"]
+    assert data["verification"]["status"] == "verified"
+    assert data["verification"]["external_verification_redirect_url"] is None
+    email = provider.expected.get("email_address")
+    if email:
+        ours = EmailAddress.objects.get(email_address=email)
+        assert ours.user_id == user.pk and ours.linked_external_account_id == account.pk
+        verified = provider.expected.get("email_address_verified")
+        if verified:
+            assert ours.verification_strategy == f"from_oauth_{name}" and ours.is_verified
+        elif verified is False:
+            assert not ours.is_verified
+
+
+@pytest.mark.django_db
+def test_connected_account_in_user_json_and_sdk_model(user: Any, browser: Client) -> None:
+    from clerk_backend_api import models
+
+    from clerk_users.api.serializers import user_json
+    from clerk_users.models import User
+
+    pending = start_connect(browser, "oauth_github")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        mock_provider(rsps, PROVIDERS["github"])
+        query = follow_to_provider(
+            browser,
+            pending["verification"]["external_verification_redirect_url"],
+            PROVIDERS["github"],
+        )
+        callback(browser, query, code="c")
+    start_connect(browser, "oauth_google")  # a second one, still pending
+    fresh = User.objects.with_identifiers().get(pk=user.pk)
+    data = user_json(fresh)
+    assert [a["verification"]["status"] for a in data["external_accounts"]] == [
+        "verified",
+        "unverified",
+    ]
+    email = next(e for e in data["email_addresses"] if e["email_address"] == "grace@example.org")
+    assert email["verification"]["object"] == "verification_from_oauth"
+    assert email["verification"]["strategy"] == "from_oauth_github"
+    assert email["linked_to"] == [
+        {"type": "oauth_github", "id": data["external_accounts"][0]["identification_id"]}
+    ]
+    parsed = models.User.model_validate(data)
+    assert parsed.external_accounts[0].provider_user_id == "4242"
+    assert [a.id for a in fresh.verified_external_accounts] == [data["external_accounts"][0]["id"]]
+    assert len(fresh.unverified_external_accounts) == 1
+
+
+@pytest.mark.django_db
+def test_python_api_create_external_account(user: Any) -> None:
+    account = user.create_external_account("oauth_github", DONE, ["repo"])
+    assert account.verification_status == "unverified"
+    assert account.external_verification_redirect_url.startswith("/api/frontend/v1/oauth/start/")
+    assert account.approved_scopes == "read:user user:email repo"
+    from clerk_users.errors import ClerkError
+
+    with pytest.raises(ClerkError) as exc:
+        user.create_external_account("oauth_myspace")
+    assert exc.value.clerk_code == "form_param_value_invalid"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("error", ["access_denied", "server_error"])
+def test_denied_or_failed_callback_records_error(error: str, browser: Client) -> None:
+    pending = start_connect(browser, "oauth_github")
+    query = follow_to_provider(
+        browser,
+        pending["verification"]["external_verification_redirect_url"],
+        PROVIDERS["github"],
+    )
+    response = callback(browser, query, error=error)
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == DONE
+    expected = "oauth_access_denied" if error == "access_denied" else "oauth_callback_error"
+    assert parse_qs(location.query)["error"] == [expected]
+    account = ExternalAccount.objects.get(pk=pending["id"])
+    assert account.verification_status == "unverified"
+    assert account.verification_error["code"] == expected
+    assert account.social_account is None
+    data = browser.get(f"{ME}/{account.pk}").json()["response"]
+    assert data["verification"]["error"]["code"] == expected
+
+
+@pytest.mark.django_db
+def test_token_endpoint_failure_records_error(browser: Client) -> None:
+    pending = start_connect(browser, "oauth_gitlab")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        mock_provider(rsps, PROVIDERS["gitlab"], token_status=500)
+        query = follow_to_provider(
+            browser,
+            pending["verification"]["external_verification_redirect_url"],
+            PROVIDERS["gitlab"],
+        )
+        response = callback(browser, query, code="c")
+    assert response.status_code == 302
+    assert "error=oauth_token_exchange_error" in response["Location"]
+    account = ExternalAccount.objects.get(pk=pending["id"])
+    assert account.verification_status == "unverified"
+    assert not SocialAccount.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad_state", ["wrong-state", "replay"])
+def test_wrong_or_replayed_state_changes_nothing(bad_state: str, browser: Client) -> None:
+    provider = PROVIDERS["github"]
+    pending = start_connect(browser, "oauth_github")
+    start = pending["verification"]["external_verification_redirect_url"]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        mock_provider(rsps, provider)
+        query = follow_to_provider(browser, start, provider)
+        if bad_state == "replay":
+            assert callback(browser, query, code="c")["Location"] == DONE
+            before = ExternalAccount.objects.get(pk=pending["id"]).updated_at
+        else:
+            query = {**query, "state": "not-the-state"}
+            before = ExternalAccount.objects.get(pk=pending["id"]).updated_at
+        calls = len(rsps.calls)
+        response = callback(browser, query, code="c")
+        assert len(rsps.calls) == calls, "no request reached the provider"
+    assert response.status_code != 302 or DONE not in response.get("Location", "")
+    account = ExternalAccount.objects.get(pk=pending["id"])
+    assert account.updated_at == before
+    assert SocialAccount.objects.count() == (1 if bad_state == "replay" else 0)
+
+
+@pytest.mark.django_db
+def test_start_link_of_another_user_is_refused(browser: Client, other_user: Any) -> None:
+    pending = start_connect(browser, "oauth_github")
+    intruder = Client()
+    intruder.force_login(other_user)
+    response = intruder.get(pending["verification"]["external_verification_redirect_url"])
+    assert response.status_code == 302 and "error=session_mismatch" in response["Location"]
+    forged = pending["verification"]["external_verification_redirect_url"][:-3] + "abc"
+    assert browser.get(forged).status_code == 404
+
+
+@pytest.mark.django_db
+def test_provider_account_of_another_user_is_refused(browser: Client, make_user: Any) -> None:
+    provider = PROVIDERS["github"]
+    owner = make_user()
+    owner_browser = Client()
+    owner_browser.force_login(owner)
+    for client in (owner_browser, browser):
+        pending = start_connect(client, "oauth_github")
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+            mock_provider(rsps, provider)
+            query = follow_to_provider(
+                client, pending["verification"]["external_verification_redirect_url"], provider
+            )
+            response = callback(client, query, code="c")
+    assert "error=external_account_exists" in response["Location"]
+    refused = ExternalAccount.objects.get(pk=pending["id"])
+    assert refused.verification_status == "unverified"
+    assert refused.verification_error["code"] == "external_account_exists"
+    assert SocialAccount.objects.get().user_id == owner.pk
+
+
+# -- sign-in and sign-up through allauth's own views -------------------------------------------
+def login_with(client: Client, name: str) -> Any:
+    provider = PROVIDERS[name]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        mock_provider(rsps, provider)
+        from allauth.socialaccount.adapter import get_adapter
+
+        pid = {"twitter": "twitter_oauth2", "bitbucket": "bitbucket_oauth2"}.get(name, name)
+        login_url = get_adapter().get_provider(None, pid).get_login_url(None)
+        response = client.post(login_url)
+        assert response.status_code == 302, response.content[:300]
+        query = {k: v[0] for k, v in parse_qs(urlsplit(response["Location"]).query).items()}
+        return callback(client, query, code="c")
+
+
+@pytest.mark.django_db
+def test_sign_up_with_provider_creates_user_account_and_verified_email() -> None:
+    from clerk_users.models import User
+
+    client = Client()
+    response = login_with(client, "github")
+    assert response.status_code == 302
+    user = User.objects.get(username="ghopper")
+    assert client.session["_auth_user_id"] == user.pk
+    account = user.external_accounts.get()
+    assert account.verification_status == "verified" and account.provider_user_id == "4242"
+    email = EmailAddress.objects.get(email_address="grace@example.org")
+    assert email.user_id == user.pk and email.is_verified
+    assert email.verification_strategy == "from_oauth_github"
+    assert email.linked_external_account_id == account.pk
+    assert user.primary_email_address_id == email.pk
+    assert not user.has_usable_password()
+    from allauth.account.models import EmailAddress as AllauthEmail
+
+    assert list(AllauthEmail.objects.filter(user=user).values_list("email", "verified")) == [
+        ("grace@example.org", True)
+    ]
+    # Signing in again finds the same user by (provider, provider user id).
+    again = Client()
+    assert login_with(again, "github").status_code == 302
+    assert again.session["_auth_user_id"] == user.pk
+    assert User.objects.count() == 1 and ExternalAccount.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_unverified_provider_email_is_not_verified_here() -> None:
+    from clerk_users.models import User
+
+    client = Client()
+    login_with(client, "gitlab")  # GitLab's email is not marked verified by allauth
+    user = User.objects.get(username="mr.gitlab")
+    email = EmailAddress.objects.get(email_address="mr.gitlab@example.com")
+    assert email.user_id == user.pk and not email.is_verified
+    assert user.primary_email_address_id is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email_authentication", [False, True])
+def test_provider_email_never_takes_over_an_unverified_address(
+    make_user: Any, email_authentication: bool
+) -> None:
+    """A victim has ``grace@example.org`` unverified; an attacker's GitHub account claims it
+    (verified at GitHub). Even with SOCIALACCOUNT_EMAIL_AUTHENTICATION on, the login must not
+    land in the victim's account, nor link to or verify the victim's address."""
+    from clerk_users.models import User
+
+    victim = make_user(username="victim", email_address="victim@example.com")
+    victim.create_email_address("grace@example.org")  # unverified
+    password_before = User.objects.get(pk=victim.pk).password
+    with override_settings(
+        SOCIALACCOUNT_EMAIL_AUTHENTICATION=email_authentication,
+        SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT=True,
+    ):
+        client = Client()
+        login_with(client, "github")
+    assert client.session.get("_auth_user_id") != victim.pk
+    victim = User.objects.get(pk=victim.pk)
+    assert victim.password == password_before and victim.has_usable_password()
+    assert not victim.external_accounts.exists()
+    address = EmailAddress.objects.get(email_address="grace@example.org")
+    assert address.user_id == victim.pk
+    assert not address.is_verified and address.linked_external_account_id is None
+    assert not SocialAccount.objects.filter(user=victim).exists()
+
+
+@pytest.mark.django_db
+def test_email_authentication_does_match_a_verified_address(make_user: Any) -> None:
+    """The control for the case above: the same login does sign in to a *verified* owner."""
+    owner = make_user(username="owner", email_address="grace@example.org")
+    with override_settings(
+        SOCIALACCOUNT_EMAIL_AUTHENTICATION=True,
+        SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT=True,
+    ):
+        client = Client()
+        login_with(client, "github")
+    assert client.session.get("_auth_user_id") == owner.pk
+    account = owner.external_accounts.get()
+    assert account.is_verified and account.provider_user_id == "4242"
