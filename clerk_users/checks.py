@@ -88,6 +88,20 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="clerk_users.W001",
             )
         )
+    backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", []))
+    if "django.contrib.auth.backends.ModelBackend" in backends and any(
+        "allauth" in b for b in backends
+    ):
+        problems.append(
+            Warning(
+                "Both ModelBackend and allauth's AuthenticationBackend are in "
+                "AUTHENTICATION_BACKENDS: each wrong password is checked twice and counts "
+                "twice toward the lockout.",
+                hint='Keep only "allauth.account.auth_backends.AuthenticationBackend" (it '
+                "signs in by username or email and is a ModelBackend for permissions).",
+                id="clerk_users.W002",
+            )
+        )
     return problems
 
 

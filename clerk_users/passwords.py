@@ -30,11 +30,13 @@ def validate_new_password(password: Any, user: Any = None, param: str = "passwor
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        code = "form_password_length_too_short" if any(
-            e.code == "password_too_short" for e in exc.error_list
-        ) else "form_password_validation_failed"
-        if any(e.code == "password_too_common" for e in exc.error_list):
+        codes = {e.code for e in exc.error_list}
+        if "password_too_short" in codes:
+            code = "form_password_length_too_short"
+        elif "password_too_common" in codes:
             code = "form_password_pwned"
+        else:
+            code = "form_password_validation_failed"
         raise errors.ClerkError(
             code, "is invalid", long_message=" ".join(exc.messages), param_name=param
         )
@@ -104,9 +106,11 @@ def record_failed_attempt(user: Any) -> None:
     ).update(
         locked_at=now, lockout_expires_at=now + timedelta(seconds=app_settings.LOCKOUT_DURATION)
     )
-    fresh = model.objects.filter(pk=user.pk).values(
-        "failed_verification_attempts", "locked_at", "lockout_expires_at"
-    ).first()
+    fresh = (
+        model.objects.filter(pk=user.pk)
+        .values("failed_verification_attempts", "locked_at", "lockout_expires_at")
+        .first()
+    )
     if fresh:
         for key, value in fresh.items():
             setattr(user, key, value)
@@ -126,6 +130,11 @@ def unlock(user: Any) -> Any:
     user.lockout_expires_at = None
     user.failed_verification_attempts = 0
     user.save(
-        update_fields=["locked_at", "lockout_expires_at", "failed_verification_attempts", "updated_at"]
+        update_fields=[
+            "locked_at",
+            "lockout_expires_at",
+            "failed_verification_attempts",
+            "updated_at",
+        ]
     )
     return user

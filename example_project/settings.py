@@ -82,10 +82,10 @@ if os.environ.get("REDIS_URL"):
     }
 
 AUTH_USER_MODEL = "clerk_users.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend alone: it signs in by username or email (and is a ModelBackend for
+# permissions). With Django's ModelBackend listed too, every wrong password would be checked
+# twice and count twice toward the lockout (check clerk_users.W002).
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.BCryptPasswordHasher",

@@ -90,6 +90,7 @@ def test_no_bcrypt_hasher_is_a_warning():
     assert problems[0].level < 40  # a warning, not an error
 
 
+@pytest.mark.django_db
 def test_manage_py_check_reports_through_django(capsys):
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
@@ -98,3 +99,13 @@ def test_manage_py_check_reports_through_django(capsys):
         with pytest.raises(SystemCheckError) as info:
             call_command("check")
     assert "clerk_users.E006" in str(info.value)
+
+
+@override_settings(
+    AUTHENTICATION_BACKENDS=[
+        "django.contrib.auth.backends.ModelBackend",
+        "allauth.account.auth_backends.AuthenticationBackend",
+    ]
+)
+def test_two_password_backends_is_a_warning():
+    assert ids_of(check_configuration()) == ["clerk_users.W002"]
