@@ -62,5 +62,10 @@ def clerk(live_server: Any, secret_key: str) -> Any:
 
 
 def error_code(exc: Any) -> str:
-    """The first Clerk error code carried by the SDK's ``ClerkErrors``."""
-    return exc.data.errors[0].code
+    """The first Clerk error code carried by the SDK's ``ClerkErrors`` (or, for statuses an
+    operation's SDK method does not map to ``ClerkErrors``, by the ``SDKError`` body)."""
+    if hasattr(exc, "data"):
+        return exc.data.errors[0].code
+    import json
+
+    return json.loads(exc.body)["errors"][0]["code"]

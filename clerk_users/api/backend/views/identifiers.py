@@ -38,6 +38,8 @@ from clerk_users.api.serializers import (
 )
 from clerk_users.models import EmailAddress, PhoneNumber
 
+REPORTED_BY_STATUS = ("form_code_incorrect", "verification_failed", "verification_expired")
+
 
 def verification_response_json(identifier: Any) -> dict[str, Any]:
     """Clerk's ``VerificationResponse`` for an identifier's current verification."""
@@ -135,7 +137,13 @@ class _IdentifierViewSet(BackendViewSet):
                 long_message="verification_id does not match this identifier's verification.",
                 param_name="verification_id",
             )
-        verification.attempt(identifier, data["code"])
+        try:
+            verification.attempt(identifier, data["code"])
+        except errors.ClerkError as exc:
+            # Clerk's Backend API reports a wrong or spent code through the status.
+            if exc.clerk_code not in REPORTED_BY_STATUS:
+                raise
+            identifier.refresh_from_db()
         return Response(verification_response_json(identifier))
 
 
