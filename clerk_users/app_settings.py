@@ -41,6 +41,18 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_TOKEN_ISSUER": None,
     "SIGNING_KEYS": [],
     "ACTIVITY_THROTTLE": 60,
+    "SESSION_ABANDON_AFTER": 30 * 24 * 3600,
+    "SIGNING_KEY_RETIRED_PUBLISH_FOR": 24 * 3600,
+    "JWKS_CACHE_MAX_AGE": 300,
+    "TOKEN_CLOCK_SKEW": 5,
+    "AUTHORIZED_PARTIES": [],
+    "TRUSTED_PROXY_IP_HEADER": None,
+    "TRUSTED_PROXY_COUNT": 1,
+    "CITY_HEADER": None,
+    "COUNTRY_HEADER": None,
+    "FIREBASE_SERVICE_ACCOUNT": None,
+    "HASURA_DEFAULT_ROLE": "user",
+    "HASURA_ALLOWED_ROLES": ["user"],
     "ALLOWED_REDIRECT_ORIGINS": [],
     # Rate limits ("<count>/<seconds>s")
     "BACKEND_API_RATE": "1000/10s",
@@ -143,6 +155,60 @@ class AppSettings:
     @property
     def ACTIVITY_THROTTLE(self) -> int:
         return int(self.get("ACTIVITY_THROTTLE"))
+
+    @property
+    def SESSION_ABANDON_AFTER(self) -> int:
+        """Seconds after sign-in when a session is abandoned (Clerk's ``abandon_at``)."""
+        return int(self.get("SESSION_ABANDON_AFTER"))
+
+    @property
+    def SIGNING_KEY_RETIRED_PUBLISH_FOR(self) -> int:
+        """Seconds a retired signing key stays in the JWKS (tokens it signed still verify)."""
+        return int(self.get("SIGNING_KEY_RETIRED_PUBLISH_FOR"))
+
+    @property
+    def JWKS_CACHE_MAX_AGE(self) -> int:
+        return int(self.get("JWKS_CACHE_MAX_AGE"))
+
+    @property
+    def TOKEN_CLOCK_SKEW(self) -> int:
+        """Leeway in seconds when verifying ``exp``/``nbf`` of session tokens."""
+        return int(self.get("TOKEN_CLOCK_SKEW"))
+
+    @property
+    def AUTHORIZED_PARTIES(self) -> list[str]:
+        """Origins accepted as a token's ``azp`` (besides the site's own origin)."""
+        return list(self.get("AUTHORIZED_PARTIES"))
+
+    @property
+    def TRUSTED_PROXY_IP_HEADER(self) -> str | None:
+        """Header carrying the client address behind a trusted proxy (``X-Forwarded-For``)."""
+        return self.get("TRUSTED_PROXY_IP_HEADER")
+
+    @property
+    def TRUSTED_PROXY_COUNT(self) -> int:
+        return int(self.get("TRUSTED_PROXY_COUNT"))
+
+    @property
+    def CITY_HEADER(self) -> str | None:
+        return self.get("CITY_HEADER")
+
+    @property
+    def COUNTRY_HEADER(self) -> str | None:
+        return self.get("COUNTRY_HEADER")
+
+    @property
+    def FIREBASE_SERVICE_ACCOUNT(self) -> Any:
+        """A service account key (dict, or path to its JSON file) for ``firebase`` tokens."""
+        return self.get("FIREBASE_SERVICE_ACCOUNT")
+
+    @property
+    def HASURA_DEFAULT_ROLE(self) -> str:
+        return self.get("HASURA_DEFAULT_ROLE")
+
+    @property
+    def HASURA_ALLOWED_ROLES(self) -> list[str]:
+        return list(self.get("HASURA_ALLOWED_ROLES"))
 
     @property
     def ALLOWED_REDIRECT_ORIGINS(self) -> list[str]:

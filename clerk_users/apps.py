@@ -12,6 +12,9 @@ class ClerkUsersConfig(AppConfig):
         from clerk_users import allauth_sync, checks  # noqa: F401  (registers checks, receivers)
 
         allauth_sync.connect()
+        from clerk_users import sessions, signing_keys  # noqa: F401  (login signals, key checks)
+
+        sessions.connect()
         from clerk_users import oauth_flow
 
         oauth_flow.connect()  # allauth social signals -> ExternalAccount; provider check
@@ -19,3 +22,4 @@ class ClerkUsersConfig(AppConfig):
 
         if apps.is_installed("django.contrib.admin"):
             from clerk_users import admin_secret_keys  # noqa: F401  (registers SecretKeyAdmin)
+            from clerk_users import admin_sessions  # noqa: F401  (sessions, keys, templates)

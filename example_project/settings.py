@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "clerk_users.middleware.SessionActivityMiddleware",
 ]
 
 ROOT_URLCONF = "example_project.urls"

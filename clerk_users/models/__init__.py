@@ -11,6 +11,7 @@ from .identifiers import (
 )
 from .images import Image
 from .secret_keys import SecretKey
+from .sessions import JWTTemplate, Session, SessionStatus, SigningKey, TOTPEnrollment
 from .user import AbstractClerkUser, ClerkUserManager, ClerkUserQuerySet, User
 
 __all__ = [
@@ -22,8 +23,13 @@ __all__ = [
     "ExternalAccount",
     "Identification",
     "Image",
+    "JWTTemplate",
     "PhoneNumber",
     "SecretKey",
+    "Session",
+    "SessionStatus",
+    "SigningKey",
+    "TOTPEnrollment",
     "User",
     "VerificationStatus",
     "Web3Wallet",

@@ -169,6 +169,7 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
             Prefetch(
                 "external_accounts", queryset=ExternalAccount.objects.order_by("created_at", "id")
             ),
+            "authenticator_set",  # allauth.mfa: two_factor_enabled, totp_enabled, ...
         ]
 
     # -- Clerk flags ---------------------------------------------------------------------
@@ -283,6 +284,19 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     @property
     def unverified_external_accounts(self) -> list[Any]:
         return [a for a in self.external_accounts.all() if not a.is_verified]
+
+    def get_sessions(self) -> Any:
+        """The user's active sessions, newest first (each with its latest activity)."""
+        from clerk_users import sessions
+
+        return sessions.sessions_of(self)
+
+    def get_token(self, service: str = "clerk", leeway_in_seconds: int = 10) -> str:
+        """A JWT for the current session (``service``: ``clerk``, ``firebase``, ``hasura``
+        or a JWT template name), cached while more than ``leeway_in_seconds`` remain."""
+        from clerk_users import tokens
+
+        return tokens.get_user_token(self, service, leeway_in_seconds)
 
     def update(self, **params: Any) -> AbstractClerkUser:
         """Update the fields ClerkJS's ``user.update()`` may change; see ``users.update_user``."""

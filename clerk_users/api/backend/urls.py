@@ -7,6 +7,9 @@ from rest_framework.routers import SimpleRouter
 
 from clerk_users.api.backend import schema as backend_schema
 from clerk_users.api.backend.views import identifiers as identifier_views
+from clerk_users.api.backend.views import jwt_templates as jwt_template_views
+from clerk_users.api.backend.views import mfa as mfa_views
+from clerk_users.api.backend.views import sessions as session_views
 from clerk_users.api.backend.views.external_accounts import (
     UserExternalAccountView,
     UserOAuthAccessTokensView,
@@ -31,6 +34,16 @@ urlpatterns = [
         name="user-profile-image",
     ),
     path(
+        "users/<str:user_id>/external_accounts/<str:external_account_id>",
+        UserExternalAccountView.as_view(),
+        name="user-external-account",
+    ),
+    path(
+        "users/<str:user_id>/oauth_access_tokens/<str:provider>",
+        UserOAuthAccessTokensView.as_view(),
+        name="user-oauth-access-tokens",
+    ),
+    path(
         "users/<str:user_id>/email_address",
         identifier_views.ReplaceEmailAddressView.as_view(),
         name="user-email-address",
@@ -46,15 +59,45 @@ urlpatterns = [
         backend_schema.BackendDocsView.as_view(url_name="clerk_users_backend:schema"),
         name="docs",
     ),
+    # Sessions, tokens, JWKS, JWT templates and two-factor (issue 7).
+    path("sessions", session_views.SessionListView.as_view(), name="sessions"),
+    path("sessions/<str:session_id>", session_views.SessionDetailView.as_view(), name="session"),
     path(
-        "users/<str:user_id>/external_accounts/<str:external_account_id>",
-        UserExternalAccountView.as_view(),
-        name="user-external-account",
+        "sessions/<str:session_id>/revoke",
+        session_views.SessionRevokeView.as_view(),
+        name="session-revoke",
     ),
     path(
-        "users/<str:user_id>/oauth_access_tokens/<str:provider>",
-        UserOAuthAccessTokensView.as_view(),
-        name="user-oauth-access-tokens",
+        "sessions/<str:session_id>/refresh",
+        session_views.SessionRefreshView.as_view(),
+        name="session-refresh",
+    ),
+    path(
+        "sessions/<str:session_id>/tokens",
+        session_views.SessionTokenView.as_view(),
+        name="session-tokens",
+    ),
+    path(
+        "sessions/<str:session_id>/tokens/<str:template_name>",
+        session_views.SessionTokenView.as_view(),
+        name="session-tokens-template",
+    ),
+    path("jwks", session_views.JWKSView.as_view(), name="jwks"),
+    path("jwt_templates", jwt_template_views.JWTTemplateListView.as_view(), name="jwt-templates"),
+    path(
+        "jwt_templates/<str:template_id>",
+        jwt_template_views.JWTTemplateDetailView.as_view(),
+        name="jwt-template",
+    ),
+    path("users/<str:user_id>/verify_totp", mfa_views.VerifyTOTPView.as_view(), name="verify-totp"),
+    path("users/<str:user_id>/mfa", mfa_views.DisableMFAView.as_view(kind="mfa"), name="user-mfa"),
+    path(
+        "users/<str:user_id>/totp", mfa_views.DisableMFAView.as_view(kind="totp"), name="user-totp"
+    ),
+    path(
+        "users/<str:user_id>/backup_code",
+        mfa_views.DisableMFAView.as_view(kind="backup_code"),
+        name="user-backup-code",
     ),
     path("", include(router.urls)),
     re_path(r"^.*$", not_found_view),

@@ -7,16 +7,18 @@ from rest_framework.routers import SimpleRouter
 
 from clerk_users import oauth_flow
 from clerk_users.api.errors import not_found_view
+from clerk_users.api.frontend.views import mfa as mfa_views
+from clerk_users.api.frontend.views import sessions as session_views
 from clerk_users.api.frontend.views.avatars import default_avatar_view
-from clerk_users.api.frontend.views.identifiers import (
-    EmailAddressViewSet,
-    PhoneNumberViewSet,
-    Web3WalletViewSet,
-)
 from clerk_users.api.frontend.views.external_accounts import (
     ExternalAccountDetailView,
     ExternalAccountListView,
     ExternalAccountReauthorizeView,
+)
+from clerk_users.api.frontend.views.identifiers import (
+    EmailAddressViewSet,
+    PhoneNumberViewSet,
+    Web3WalletViewSet,
 )
 from clerk_users.api.frontend.views.me import MeViewSet
 from clerk_users.api.frontend.views.openapi import FrontendDocsView, FrontendSchemaView
@@ -53,12 +55,6 @@ urlpatterns = [
     *me_urlpatterns,
     # Other features: add explicit path(...) lines here (or register on ``router`` above).
     path("me/profile_image", ProfileImageView.as_view(), name="me-profile-image"),
-    path(
-        "avatars/<str:version>/<str:initials>/<int:color>.png",
-        default_avatar_view,
-        name="default-avatar",
-    ),
-    path("me/profile_image", ProfileImageView.as_view(), name="me-profile-image"),
     path("me/external_accounts", ExternalAccountListView.as_view(), name="me-external-accounts"),
     path(
         "me/external_accounts/<str:pk>",
@@ -77,6 +73,34 @@ urlpatterns = [
         default_avatar_view,
         name="default-avatar",
     ),
+    # Sessions, session tokens, JWKS and two-factor (issue 7).
+    path("me/sessions", session_views.MySessionsView.as_view(), name="me-sessions"),
+    path(
+        "me/sessions/active",
+        session_views.MyActiveSessionsView.as_view(),
+        name="me-sessions-active",
+    ),
+    path(
+        "me/sessions/<str:session_id>/revoke",
+        session_views.RevokeMySessionView.as_view(),
+        name="me-session-revoke",
+    ),
+    path(
+        "client/sessions/<str:session_id>/tokens",
+        session_views.SessionTokenView.as_view(),
+        name="session-tokens",
+    ),
+    path(
+        "client/sessions/<str:session_id>/tokens/<str:template>",
+        session_views.SessionTokenView.as_view(),
+        name="session-tokens-template",
+    ),
+    path(".well-known/jwks.json", session_views.JWKSView.as_view(), name="jwks"),
+    path("me/totp", mfa_views.TOTPView.as_view(), name="me-totp"),
+    path(
+        "me/totp/attempt_verification", mfa_views.TOTPAttemptView.as_view(), name="me-totp-attempt"
+    ),
+    path("me/backup_codes", mfa_views.BackupCodesView.as_view(), name="me-backup-codes"),
     *schema_urlpatterns,
     path("", include(router.urls)),
     re_path(r"^.*$", not_found_view),  # keep last: unknown paths get Clerk's JSON 404

@@ -1,0 +1,68 @@
+"""Backend API: JWT templates (SDK group ``jwt_templates``), through ``clerk_users.jwt_templates``.
+
+``GET|POST /jwt_templates``, ``GET|PATCH|DELETE /jwt_templates/{id}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clerk_users import errors, jwt_templates
+from clerk_users.api.backend.base import BackendAPIView
+from clerk_users.api.backend.views.sessions import _body, _int_param
+from clerk_users.api.serializers import DeletedObjectSerializer, deleted_json
+from clerk_users.api.sessions_json import JWTTemplateSerializer, jwt_template_json
+from clerk_users.models import JWTTemplate
+
+FIELDS = {
+    "name",
+    "claims",
+    "lifetime",
+    "allowed_clock_skew",
+    "custom_signing_key",
+    "signing_algorithm",
+    "signing_key",
+}
+
+
+def _get(template_id: str) -> Any:
+    template = JWTTemplate.objects.filter(pk=template_id).first()
+    if template is None:
+        raise errors.NotFound(f"No JWT template was found with id {template_id}")
+    return template
+
+
+class JWTTemplateListView(BackendAPIView):
+    @extend_schema(operation_id="ListJWTTemplates", responses=JWTTemplateSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        limit = _int_param(request, "limit", 10, 1, 500)
+        offset = _int_param(request, "offset", 0, 0, 10**9)
+        rows = JWTTemplate.objects.order_by("-created_at", "-id")[offset : offset + limit]
+        return self.respond([jwt_template_json(t) for t in rows])
+
+    @extend_schema(operation_id="CreateJWTTemplate", request=dict, responses=JWTTemplateSerializer)
+    def post(self, request: Request) -> Response:
+        template = jwt_templates.create_template(_body(request, FIELDS))
+        return self.respond(jwt_template_json(template))
+
+
+class JWTTemplateDetailView(BackendAPIView):
+    @extend_schema(operation_id="GetJWTTemplate", responses=JWTTemplateSerializer)
+    def get(self, request: Request, template_id: str) -> Response:
+        return self.respond(jwt_template_json(_get(template_id)))
+
+    @extend_schema(operation_id="UpdateJWTTemplate", request=dict, responses=JWTTemplateSerializer)
+    def patch(self, request: Request, template_id: str) -> Response:
+        template = _get(template_id)
+        template = jwt_templates.update_template(template, _body(request, FIELDS))
+        return self.respond(jwt_template_json(template))
+
+    @extend_schema(operation_id="DeleteJWTTemplate", responses=DeletedObjectSerializer)
+    def delete(self, request: Request, template_id: str) -> Response:
+        template = _get(template_id)
+        template.delete()
+        return self.respond(deleted_json("jwt_template", template_id))

@@ -1,0 +1,152 @@
+"""Backend API: sessions, session tokens and the JWKS (SDK groups ``sessions``, ``jwks``).
+
+``GET /sessions?user_id=&client_id=&status=&limit=&offset=``, ``GET /sessions/{id}``,
+``POST /sessions/{id}/revoke``, ``POST /sessions/{id}/tokens[/{template_name}]``,
+``POST /sessions/{id}/refresh`` and ``GET /jwks``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clerk_users import errors, sessions, signing_keys, tokens
+from clerk_users.api.backend.base import BackendAPIView
+from clerk_users.api.frontend.views.sessions import jwks_response
+from clerk_users.api.sessions_json import (
+    JWKSSerializer,
+    SessionSerializer,
+    TokenSerializer,
+    session_json,
+    token_json,
+)
+from clerk_users.models import Session, SessionStatus
+
+STATUSES = {choice.value for choice in SessionStatus}
+
+
+def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
+    data = request.data
+    if data in (None, "") or (hasattr(data, "keys") and not list(data.keys())):
+        return {}
+    if not isinstance(data, dict):
+        data = {k: data.get(k) for k in data.keys()} if hasattr(data, "keys") else None
+    if data is None:
+        raise errors.ClerkError("malformed_request", "malformed request", status=400)
+    for key in data:
+        if key not in allowed:
+            raise errors.param_unknown(key)
+    return dict(data)
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise errors.format_invalid(name, f"{name} must be an integer from {low} to {high}.")
+    return value
+
+
+class SessionListView(BackendAPIView):
+    @extend_schema(operation_id="GetSessionList", responses=SessionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        queryset = Session.objects.all()
+        if params.get("user_id"):
+            queryset = queryset.filter(user_id=params["user_id"])
+        if params.get("client_id"):
+            queryset = queryset.filter(client_id=params["client_id"])
+        status = params.get("status")
+        if status:
+            if status not in STATUSES:
+                raise errors.format_invalid(
+                    "status", f"status must be one of {', '.join(sorted(STATUSES))}."
+                )
+            queryset = sessions.sessions_of_status(queryset, status)
+        limit = _int_param(request, "limit", 10, 1, 500)
+        offset = _int_param(request, "offset", 0, 0, 10**9)
+        rows = queryset.order_by("-created_at", "-id")[offset : offset + limit]
+        return self.respond([session_json(s) for s in rows])
+
+
+class SessionDetailView(BackendAPIView):
+    @extend_schema(operation_id="GetSession", responses=SessionSerializer)
+    def get(self, request: Request, session_id: str) -> Response:
+        return self.respond(session_json(sessions.get_session(session_id)))
+
+
+class SessionRevokeView(BackendAPIView):
+    @extend_schema(operation_id="RevokeSession", request=None, responses=SessionSerializer)
+    def post(self, request: Request, session_id: str) -> Response:
+        session = sessions.revoke_session(sessions.get_session(session_id))
+        return self.respond(session_json(session))
+
+
+class SessionTokenView(BackendAPIView):
+    @extend_schema(operation_id="CreateSessionToken", request=dict, responses=TokenSerializer)
+    def post(self, request: Request, session_id: str, template_name: str | None = None) -> Response:
+        data = _body(request, {"expires_in_seconds"})
+        session = sessions.get_session(session_id)
+        jwt_value = session.get_token(
+            template=template_name,
+            request=request._request,
+            expires_in_seconds=data.get("expires_in_seconds"),
+        )
+        return self.respond(token_json(jwt_value))
+
+
+class SessionRefreshView(BackendAPIView):
+    """Mint a fresh session token from an expired one of the same, still active session
+    (``refresh_token`` is required by Clerk's API; sessions here need no separate one)."""
+
+    @extend_schema(operation_id="RefreshSession", request=dict, responses=TokenSerializer)
+    def post(self, request: Request, session_id: str) -> Response:
+        data = _body(
+            request,
+            {
+                "expired_token",
+                "refresh_token",
+                "request_origin",
+                "request_headers",
+                "format",
+                "request_originating_ip",
+            },
+        )
+        for name in ("expired_token", "refresh_token", "request_origin"):
+            if not data.get(name):
+                raise errors.param_missing(name)
+        expired = str(data["expired_token"])
+        try:
+            header = jwt.get_unverified_header(expired)
+            key = signing_keys.find_published(str(header.get("kid", "")))
+            if key is None or header.get("alg") != "RS256":
+                raise jwt.InvalidTokenError("unknown key")
+            claims = jwt.decode(
+                expired,
+                key.private_key.public_key(),
+                algorithms=["RS256"],
+                options={"verify_exp": False, "verify_nbf": False},
+            )
+        except jwt.PyJWTError:
+            raise errors.format_invalid(
+                "expired_token", "expired_token is not a token of this site."
+            ) from None
+        if claims.get("sid") != session_id:
+            raise errors.format_invalid("expired_token", "expired_token is not for this session.")
+        session = sessions.get_session(session_id)
+        return self.respond(token_json(tokens.session_token(session, request=request._request)))
+
+
+class JWKSView(BackendAPIView):
+    @extend_schema(operation_id="GetJWKS", responses=JWKSSerializer)
+    def get(self, request: Request) -> Response:
+        return jwks_response()
