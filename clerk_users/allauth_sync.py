@@ -51,9 +51,7 @@ def sync_user(user_id: Any) -> None:
     primary_id = (
         User.objects.filter(pk=user_id).values_list("primary_email_address_id", flat=True).first()
     )
-    ours = {
-        e.email_address.lower(): e for e in EmailAddress.objects.filter(user_id=user_id)
-    }
+    ours = {e.email_address.lower(): e for e in EmailAddress.objects.filter(user_id=user_id)}
     with _syncing(), transaction.atomic():
         theirs = {a.email.lower(): a for a in AllauthEmail.objects.filter(user_id=user_id)}
         stale = [a.pk for email, a in theirs.items() if email not in ours or a.email != email]
@@ -76,8 +74,22 @@ def sync_user(user_id: Any) -> None:
                 AllauthEmail.objects.filter(pk=row.pk).update(verified=verified, primary=primary)
 
 
+def _strategy() -> str:
+    """How allauth verified an address: by code or by link, as the site configures it."""
+    from allauth.account import app_settings as account_settings
+
+    return "email_code" if account_settings.EMAIL_VERIFICATION_BY_CODE_ENABLED else "email_link"
+
+
 def _allauth_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
-    """allauth added or changed an address: apply it to ours with our rules."""
+    """allauth added or changed an address: apply it to ours with our rules.
+
+    Only what allauth adds is applied (a new address, a verification, a new primary); a row
+    merely demoted by allauth is left to the step that follows. allauth's ``set_as_primary``
+    first saves the old primary with ``primary=False`` and then the new one with
+    ``primary=True``: re-syncing in between would put the old one back and make allauth's
+    second save violate its one-primary-per-user constraint.
+    """
     if _is_syncing() or kwargs.get("raw"):
         return
     from clerk_users import identifiers
@@ -91,15 +103,17 @@ def _allauth_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> 
     try:
         if ours is None:
             ours = identifiers.create_email_address(
-                instance.user, email, verified=instance.verified, strategy="email_link"
+                instance.user, email, verified=instance.verified, strategy=_strategy()
             )
         elif instance.verified and not ours.is_verified:
-            identifiers.verify(ours, "email_link")
+            identifiers.verify(ours, _strategy())
         if instance.primary and instance.verified:
-            identifiers.set_primary(ours.user, ours)
+            user = ours.user
+            if user.primary_email_address_id != ours.pk:
+                identifiers.set_primary(user, ours)
     except errors.ClerkError as exc:
         logger.warning("allauth address %s not mirrored: %s", email, exc.long_message)
-    sync_user(instance.user_id)
+        sync_user(instance.user_id)
 
 
 def _allauth_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -111,9 +125,11 @@ def _allauth_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     from clerk_users import identifiers
     from clerk_users.models import EmailAddress
 
-    ours = EmailAddress.objects.filter(
-        user_id=instance.user_id, email_address__iexact=instance.email
-    ).select_related("user").first()
+    ours = (
+        EmailAddress.objects.filter(user_id=instance.user_id, email_address__iexact=instance.email)
+        .select_related("user")
+        .first()
+    )
     if ours is None:
         return
     try:

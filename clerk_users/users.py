@@ -6,12 +6,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clerk_users import errors, identifiers, metadata, passwords, signals
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{4,64}$")
+# For ACCOUNT_USERNAME_VALIDATORS: allauth's sign-up then refuses what ``normalize_username``
+# refuses (allauth lowercases usernames first when ACCOUNT_PRESERVE_USERNAME_CASING = False).
+USERNAME_VALIDATORS = [
+    RegexValidator(
+        re.compile(r"^[A-Za-z0-9_.-]{4,64}$"),
+        "4 to 64 characters: letters, digits, '_', '-' and '.'.",
+        code="form_param_format_invalid",
+    )
+]
 PROFILE_FIELDS = ("first_name", "last_name", "locale")
 SELF_UPDATABLE = frozenset(
     {
