@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from clerk_users import identifiers, metadata, passwords, users
 from clerk_users.admin_identifiers import EmailAddressInline, PhoneNumberInline, Web3WalletInline
+from clerk_users.admin_images import ProfileImageAdminMixin
 from clerk_users.errors import ClerkError
 from clerk_users.models import IDENTIFIER_MODELS, EmailAddress, PhoneNumber, VerificationStatus
 
@@ -172,7 +173,7 @@ class VerifiedFilter(_YesNoFilter):
 
 # -- the admin -------------------------------------------------------------------------------
 @admin.register(User)
-class ClerkUserAdmin(DjangoUserAdmin):
+class ClerkUserAdmin(ProfileImageAdminMixin, DjangoUserAdmin):
     form = ClerkUserChangeForm
     add_form = ClerkUserCreationForm
     inlines = [EmailAddressInline, PhoneNumberInline, Web3WalletInline]
@@ -339,7 +340,8 @@ class ClerkUserAdmin(DjangoUserAdmin):
             for kind, field in identifiers.PRIMARY_FIELD.items()
             if field in form.changed_data and form.cleaned_data.get(field) is not None
         }
-        skip = set(identifiers.PRIMARY_FIELD.values())
+        # The profile image is written by ``admin_images`` through ``images`` only.
+        skip = {*identifiers.PRIMARY_FIELD.values(), "profile_image"}
         fields = [
             f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name not in skip
         ]

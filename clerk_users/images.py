@@ -33,7 +33,7 @@ from django.urls import NoReverseMatch, reverse
 
 from clerk_users import avatars, ids
 from clerk_users.app_settings import app_settings
-from clerk_users.image_validation import process_upload
+from clerk_users.image_validation import ProcessedImage, process_upload
 from clerk_users.models.images import Image
 
 logger = logging.getLogger(__name__)
@@ -170,7 +170,11 @@ def set_profile_image(user: Any, file: Any) -> Image | None:
     if file is None:
         remove_profile_image(user)
         return None
-    processed = process_upload(file)
+    return store_image(user, process_upload(file))
+
+
+def store_image(user: Any, processed: ProcessedImage) -> Image:
+    """Make an already validated image (``process_upload``) ``user``'s profile image."""
     image_id = ids.generate_id("img")
     name = f"{image_id}.{processed.extension}"
     image = Image(
