@@ -126,7 +126,7 @@ def start_view(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "connect",
         next_url=account.redirect_url or None,
-        data={STATE_KEY: account.pk},
+        data={STATE_KEY: account.pk, "scopes": scopes},
         scope=scopes,
     )
 
@@ -207,6 +207,10 @@ def _fill(account: ExternalAccount, sociallogin: Any) -> None:
     social = sociallogin.account
     names = _names(sociallogin)
     email, verified = _email(sociallogin)
+    data = sociallogin.state.get("data") if isinstance(sociallogin.state, dict) else None
+    scopes = data.get("scopes") if isinstance(data, dict) else None
+    if isinstance(scopes, list) and pending_id(sociallogin) in (None, account.pk):
+        account.approved_scopes = " ".join(str(s) for s in scopes)
     account.social_account = social
     account.provider_user_id = social.uid
     if email:

@@ -323,3 +323,68 @@ def test_email_authentication_does_match_a_verified_address(make_user: Any) -> N
     assert client.session.get("_auth_user_id") == owner.pk
     account = owner.external_accounts.get()
     assert account.is_verified and account.provider_user_id == "4242"
+
+
+@pytest.mark.django_db
+def test_user_json_with_external_accounts_is_constant_query(
+    make_user: Any, django_assert_num_queries: Any
+) -> None:
+    from clerk_users.api.serializers import user_json
+    from clerk_users.models import User
+
+    def populate(count: int) -> None:
+        for _ in range(count):
+            owner = make_user()
+            for n in range(2):
+                account = owner.create_external_account("oauth_github", DONE)
+                account.provider_user_id = f"{owner.pk}-{n}"
+                account.save()
+
+    def render() -> list[Any]:
+        return [user_json(u) for u in User.objects.with_identifiers().all()]
+
+    populate(2)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert len(render()) == 2
+    populate(10)
+    with django_assert_num_queries(len(small.captured_queries)):
+        rendered = render()
+    assert len(rendered) == 12 and all(len(u["external_accounts"]) == 2 for u in rendered)
+
+
+@pytest.mark.django_db
+def test_system_check_reports_provider_without_credentials(settings: Any) -> None:
+    from clerk_users.oauth_flow import check_providers
+
+    assert check_providers() == []
+    providers = {k: dict(v) for k, v in settings.SOCIALACCOUNT_PROVIDERS.items()}
+    providers["notion"].pop("APP")
+    providers["openid_connect"]["APPS"] = [{**providers["openid_connect"]["APPS"][0], "secret": ""}]
+    settings.SOCIALACCOUNT_PROVIDERS = providers
+    found = check_providers()
+    assert [w.id for w in found] == ["clerk_users.W050", "clerk_users.W050"]
+    assert "oauth_linkedin" in found[0].msg and "CLERK_OAUTH_LINKEDIN_SECRET" in found[0].hint
+    assert "oauth_notion" in found[1].msg
+
+
+def test_settings_from_environment() -> None:
+    from clerk_users import oauth_settings
+
+    env = {
+        "CLERK_OAUTH_GITHUB_CLIENT_ID": "gh-id",
+        "CLERK_OAUTH_GITHUB_SECRET": "gh-secret",
+        "CLERK_OAUTH_LINKEDIN_CLIENT_ID": "li-id",
+        "CLERK_OAUTH_LINKEDIN_SECRET": "li-secret",
+        "CLERK_OAUTH_GOOGLE_CLIENT_ID": "only-the-id",
+    }
+    providers = oauth_settings.socialaccount_providers_from_env(env)
+    assert providers["github"]["APP"]["client_id"] == "gh-id"
+    assert providers["github"]["SCOPE"] == ["read:user", "user:email"]
+    assert "APP" not in providers["google"]  # a secret is required too
+    linkedin = providers["openid_connect"]["APPS"][0]
+    assert linkedin["provider_id"] == "linkedin"
+    assert linkedin["settings"]["server_url"] == "https://www.linkedin.com/oauth"
+    assert len(oauth_settings.installed_apps()) == 14

@@ -13,13 +13,18 @@ def origin_of(url: str) -> str | None:
     if not isinstance(url, str) or not url or any(c in url for c in "\\\r\n\t\x00 "):
         return None
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or not url.startswith(
-        f"{parts.scheme}://"
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not url.startswith(f"{parts.scheme}://")
     ):
         return None
     if parts.username or parts.password:
         return None
-    port = f":{parts.port}" if parts.port else ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # "http://host:3000.evil.example": not a port
+        return None
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
 
