@@ -182,9 +182,12 @@ def reauthorize(
 
 
 def load_start_token(token: str) -> tuple[str, str] | None:
-    """(external account id, nonce) of a start URL token, or None when forged or stale."""
+    """(external account id, nonce) of a start URL token, or None when forged.
+
+    Expiry is the account's ``verification_expire_at`` (checked by the start view, which then
+    marks the verification ``expired``); a newer flow of the account changes the nonce."""
     try:
-        data = signing.loads(token, salt=START_SALT, max_age=VERIFICATION_LIFETIME)
+        data = signing.loads(token, salt=START_SALT)
     except signing.BadSignature:
         return None
     if not isinstance(data, dict) or not {"eac", "n"} <= data.keys():

@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import timezone
+from requests import RequestException
 
 from clerk_users import errors
 from clerk_users import external_accounts as rules
@@ -47,6 +48,10 @@ ERRORS: dict[str, tuple[str, str]] = {
     "session_mismatch": (
         "not signed in",
         "Sign in as the owner of this account before connecting {provider}.",
+    ),
+    "oauth_provider_unavailable": (
+        "provider unavailable",
+        "{provider} could not be reached; please try again later.",
     ),
     "verification_expired": ("expired", "This connection attempt expired; start a new one."),
 }
@@ -122,13 +127,17 @@ def start_view(request: HttpRequest, token: str) -> HttpResponse:
     except errors.ClerkError as exc:
         return _json_error(exc)
     scopes = rules.requested_scopes(provider, account.additional_scope)
-    return provider.redirect(
-        request,
-        "connect",
-        next_url=account.redirect_url or None,
-        data={STATE_KEY: account.pk, "scopes": scopes},
-        scope=scopes,
-    )
+    try:
+        return provider.redirect(
+            request,
+            "connect",
+            next_url=account.redirect_url or None,
+            data={STATE_KEY: account.pk, "scopes": scopes},
+            scope=scopes,
+        )
+    except RequestException:  # e.g. an OpenID Connect discovery document out of reach
+        logger.warning("%s unreachable while starting a connect flow", account.provider)
+        return fail(request, account.pk, "oauth_provider_unavailable")  # type: ignore[return-value]
 
 
 def _json_error(exc: errors.ClerkError) -> JsonResponse:

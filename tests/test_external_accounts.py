@@ -388,3 +388,53 @@ def test_settings_from_environment() -> None:
     assert linkedin["provider_id"] == "linkedin"
     assert linkedin["settings"]["server_url"] == "https://www.linkedin.com/oauth"
     assert len(oauth_settings.installed_apps()) == 14
+
+
+@pytest.mark.django_db
+def test_expired_start_link_marks_verification_expired(browser: Client) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    pending = start_connect(browser, "oauth_github")
+    ExternalAccount.objects.filter(pk=pending["id"]).update(
+        verification_expire_at=timezone.now() - timedelta(seconds=1)
+    )
+    response = browser.get(pending["verification"]["external_verification_redirect_url"])
+    assert response.status_code == 302
+    assert response["Location"].startswith(DONE + "?error=verification_expired")
+    account = ExternalAccount.objects.get(pk=pending["id"])
+    assert account.verification_status == "expired"
+    assert account.verification_error["code"] == "verification_expired"
+
+
+@pytest.mark.django_db
+def test_unreachable_discovery_document_is_recorded(browser: Client) -> None:
+    pending = start_connect(browser, "oauth_linkedin")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add("GET", PROVIDERS["linkedin"].setup[0][1].replace("\\", ""), status=503)
+        response = browser.get(pending["verification"]["external_verification_redirect_url"])
+    assert response.status_code == 302
+    assert "error=oauth_provider_unavailable" in response["Location"]
+    account = ExternalAccount.objects.get(pk=pending["id"])
+    assert account.verification_error["code"] == "oauth_provider_unavailable"
+
+
+@pytest.mark.django_db
+def test_sign_in_refreshes_the_external_account_from_the_provider() -> None:
+    import copy
+
+    client = Client()
+    login_with(client, "github")
+    account = ExternalAccount.objects.get()
+    changed = copy.deepcopy(PROVIDERS["github"])
+    changed.profile[0][2].update(name="Grace B. Hopper", login="amazing-grace")
+    PROVIDERS["github"], original = changed, PROVIDERS["github"]
+    try:
+        login_with(Client(), "github")
+    finally:
+        PROVIDERS["github"] = original
+    account.refresh_from_db()
+    assert account.username == "amazing-grace"
+    assert (account.first_name, account.last_name) == ("Grace", "B. Hopper")
+    assert ExternalAccount.objects.count() == 1
