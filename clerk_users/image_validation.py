@@ -52,6 +52,20 @@ _MARKUP = re.compile(
     rb"|javascript:",
     re.IGNORECASE,
 )
+# Literal starts of the signatures above: a fast substring pre-check before the regex.
+_MARKUP_STARTS = (
+    b"<script",
+    b"<iframe",
+    b"<object",
+    b"<embed",
+    b"<html",
+    b"<body",
+    b"<head",
+    b"<svg",
+    b"<!doctype",
+    b"<?php",
+    b"javascript:",
+)
 
 
 @dataclass(frozen=True)
@@ -157,7 +171,8 @@ def _png_end(data: bytes) -> int | None:
 
 def check_structure(data: bytes, image_format: str) -> None:
     """Refuse polyglots: markup anywhere, or bytes outside the container of the format."""
-    if _MARKUP.search(data):
+    lowered = data.lower()
+    if any(start in lowered for start in _MARKUP_STARTS) and _MARKUP.search(data):
         raise _invalid("The file contains markup or script and is not a plain image.")
     if image_format == "PNG":
         end = _png_end(data)
@@ -185,8 +200,10 @@ def _open(data: bytes) -> Image.Image:
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
-    """Convert any decoded mode to 8-bit RGB or RGBA (WebP's modes)."""
+    """Convert any decoded mode to 8-bit RGB or RGBA (WebP's modes); no copy when it is."""
     mode = image.mode
+    if mode in ("RGB", "RGBA") and "transparency" not in image.info:
+        return image
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         # 16-bit grayscale: scale 0..65535 down to 0..255 (``convert("L")`` would clip).
         image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
@@ -199,17 +216,21 @@ def _to_8bit(image: Image.Image) -> Image.Image:
 
 
 def _decode(image: Image.Image, max_side: int) -> Image.Image:
-    """Decode the first frame, orient, convert and downscale it (bomb warnings are errors)."""
+    """Decode the first frame, orient, convert and downscale it (bomb warnings are errors).
+
+    Memory stays near one decoded frame: JPEGs are decoded at a reduced DCT scale when that
+    still covers ``max_side``, orientation and downscaling work in place.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image.seek(0)
-            if image.format == "JPEG":
+            if image.format in ("JPEG", "MPO"):
                 # Let libjpeg decode at a reduced scale (never below the target size).
                 image.draft(None, (max_side, max_side))
             image.load()
-            oriented = ImageOps.exif_transpose(image)
-            pixels = _to_8bit(oriented if oriented is not None else image)
+            ImageOps.exif_transpose(image, in_place=True)
+            pixels = _to_8bit(image)
             if max(pixels.size) > max_side:
                 pixels.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
