@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount import app_settings as socialaccount_settings
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base.constants import AuthError
 
@@ -47,6 +48,24 @@ class ClerkSocialAccountAdapter(DefaultSocialAccountAdapter):
             response = oauth_flow.fail(request, account_id, code)
             if response is not None:
                 raise ImmediateHttpResponse(response)
+        if not sociallogin.is_existing and not socialaccount_settings.REAUTHENTICATION_REQUIRED:
+            self._connect_new(request, sociallogin, pending)
+
+    def _connect_new(self, request: Any, sociallogin: Any, pending: Any) -> None:
+        """Connect a provider account that no one has yet, atomically: if another user's
+        callback for the same provider account wins the race, the database's uniqueness
+        refuses this one and the account gets ``external_account_exists`` (never a 500)."""
+        from django.db import IntegrityError, transaction
+        from django.http import HttpResponseRedirect
+
+        try:
+            with transaction.atomic():
+                sociallogin.connect(request, request.user)
+        except IntegrityError:
+            response = oauth_flow.fail(request, pending.pk, "external_account_exists")
+            raise ImmediateHttpResponse(response) from None
+        url = oauth_flow.final_redirect(request, pending)
+        raise ImmediateHttpResponse(HttpResponseRedirect(url))
 
     def on_authentication_error(
         self,
