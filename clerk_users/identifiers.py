@@ -261,7 +261,7 @@ def delete_identifier(identifier: Identification, *, new_primary: Identification
             others = type(identifier).objects.filter(user_id=identifier.user_id).exclude(
                 pk=identifier.pk
             )
-            if new_primary is not None:
+            if new_primary is not None and new_primary.pk != identifier.pk:
                 _set_primary_locked(identifier.user, new_primary, f"primary_{identifier.kind}_id")
             elif others.exists():
                 raise errors.ClerkError(

@@ -276,3 +276,28 @@ def test_signup_weak_password_is_refused(client):
     response = signup(client, "weak@example.com", "weakling", password="password")
     assert response.status_code == 200
     assert not User.objects.filter(username="weakling").exists()
+
+
+def test_password_reset_through_allauth_finds_a_secondary_address(client, user):
+    identifiers.create_email_address(user, "alias@example.com", verified=True)
+    response = client.post(reverse("account_reset_password"), {"email": "ALIAS@example.com"})
+    assert response.status_code == 302
+    assert mail.outbox and mail.outbox[-1].to == ["alias@example.com"]
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body)
+    response = client.get(link.group(1), follow=True)
+    assert response.status_code == 200
+    response = client.post(
+        response.redirect_chain[-1][0] if response.redirect_chain else link.group(1),
+        {"password1": "a new pass phrase", "password2": "a new pass phrase"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a new pass phrase")
+
+
+def test_password_reset_is_not_sent_to_a_banned_user(client, user):
+    users.ban(user)
+    client.post(
+        reverse("account_reset_password"), {"email": user.primary_email_address.email_address}
+    )
+    assert not any("reset" in m.body.lower() and "/key/" in m.body for m in mail.outbox)

@@ -282,3 +282,24 @@ def test_create_user_with_a_taken_identifier_writes_nothing(make_user):
         User.objects.create_user("newcomer", email_address=["fresh@example.com", "DUP@example.com"])
     assert info.value.code == "form_identifier_exists"
     assert db_snapshot() == before
+
+
+def test_deleting_the_primary_naming_itself_as_new_primary_is_refused(user):
+    user.create_email_address("other@example.com")
+    primary = user.primary_email_address
+    refused(
+        "primary_identification_cannot_be_deleted",
+        identifiers.delete_identifier,
+        primary,
+        new_primary=primary,
+    )
+
+
+def test_deleting_the_primary_naming_an_unverified_new_primary_is_refused(user):
+    pending = user.create_email_address("pending@example.com")
+    refused(
+        "form_param_value_invalid",
+        identifiers.delete_identifier,
+        user.primary_email_address,
+        new_primary=pending,
+    )
