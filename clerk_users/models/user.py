@@ -279,11 +279,11 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
 
     @property
     def verified_external_accounts(self) -> list[Any]:
-        return [a for a in self.external_accounts.all() if a.is_verified]
+        return [a for a in self.external_accounts.all() if a.is_verified]  # type: ignore[attr-defined]
 
     @property
     def unverified_external_accounts(self) -> list[Any]:
-        return [a for a in self.external_accounts.all() if not a.is_verified]
+        return [a for a in self.external_accounts.all() if not a.is_verified]  # type: ignore[attr-defined]
 
     def get_sessions(self) -> Any:
         """The user's active sessions, newest first (each with its latest activity)."""

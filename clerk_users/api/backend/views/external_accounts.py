@@ -30,7 +30,7 @@ class OAuthAccessTokenSerializer(serializers.Serializer):
     expires_at = serializers.IntegerField(allow_null=True, help_text="Unix seconds.")
     provider = serializers.CharField()
     public_metadata = serializers.DictField()
-    label = serializers.CharField(allow_null=True)
+    label = serializers.CharField(allow_null=True)  # type: ignore[assignment]
     scopes = serializers.ListField(child=serializers.CharField())
 
 
