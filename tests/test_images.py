@@ -390,3 +390,46 @@ def test_content_decides_not_the_declared_type(
         image = user.set_profile_image(SimpleUploadedFile("a.txt", corpus.jpeg(), "text/plain"))
     assert image.content_type == "image/webp"
     assert corpus.stored_names(storage) == [image.path]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_replacements_leave_exactly_one_image(settings: Any, make_user: Any) -> None:
+    """Threads replace and remove one user's image at once: the user's row lock serializes
+    them, so no Image row or file is orphaned and the pointer matches the only survivor."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency proofs need PostgreSQL (set DATABASE_URL)")
+    storage = corpus.fresh_storage(settings)
+    user = make_user()
+    sources = [corpus.jpeg(40 + n, 30) for n in range(10)]
+    barrier = threading.Barrier(len(sources))
+    failures: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            me = User.objects.get(pk=user.pk)
+            barrier.wait()
+            if n % 4 == 3:
+                images.remove_profile_image(me)
+            else:
+                me.set_profile_image(ContentFile(sources[n]))
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(sources))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures
+    rows = list(Image.objects.values_list("pk", "path"))
+    pointer = User.objects.get(pk=user.pk).profile_image_id
+    assert len(rows) <= 1
+    assert pointer == (rows[0][0] if rows else None)
+    assert corpus.stored_names(storage) == [path for _, path in rows]
