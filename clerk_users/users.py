@@ -128,6 +128,8 @@ def create_user(
     for name in ("legal_accepted_at", "created_at"):
         if name in fields:
             setattr(user, name, fields.pop(name))
+    # Second factors exported from Clerk (``totp_secret``, ``backup_codes``), via allauth.mfa.
+    second_factors = {k: fields.pop(k) for k in ("totp_secret", "backup_codes") if k in fields}
     if fields:
         raise errors.param_unknown(sorted(fields)[0])
     if password_digest is not None or password_hasher is not None:
@@ -151,6 +153,10 @@ def create_user(
                 identifiers.create_identifier(
                     user, kind, item, verified=True, strategy="admin", primary=index == 0
                 )
+        if any(v is not None for v in second_factors.values()):
+            from clerk_users import mfa
+
+            mfa.import_second_factors(user, **second_factors)
     user.refresh_from_db()
     signals.user_created.send(sender=model, user=user)
     return user
