@@ -43,7 +43,7 @@ class ClerkUserCreationForm(AdminUserCreationForm):
         model = User
         fields = ("username",)
 
-    def clean_username(self) -> str | None:
+    def clean_username(self) -> Any:
         username = users.normalize_username(super().clean_username())
         if username and User.objects.filter(username__iexact=username).exists():
             raise ValidationError("That username is taken.", code="form_identifier_exists")
@@ -67,7 +67,8 @@ class ClerkUserCreationForm(AdminUserCreationForm):
         return self._clean_identifier("phone_number")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not any(data.get(k) for k in ("username", "email_address", "phone_number")) and not (
             self.errors
         ):
@@ -93,9 +94,10 @@ class ClerkUserChangeForm(UserChangeForm):
                 choices = IDENTIFIER_MODELS[kind].objects.filter(
                     user_id=self.instance.pk, verification_status=VerificationStatus.VERIFIED
                 )
-                self.fields[field].queryset = choices
-                self.fields[field].required = False
-                self.fields[field].help_text = (
+                choice_field: Any = self.fields[field]
+                choice_field.queryset = choices
+                choice_field.required = False
+                choice_field.help_text = (
                     "One of this user's verified identifiers. It is cleared only by deleting "
                     "the last identifier of its kind."
                 )
@@ -173,7 +175,7 @@ class VerifiedFilter(_YesNoFilter):
 
 # -- the admin -------------------------------------------------------------------------------
 @admin.register(User)
-class ClerkUserAdmin(ProfileImageAdminMixin, DjangoUserAdmin):
+class ClerkUserAdmin(ProfileImageAdminMixin, DjangoUserAdmin):  # type: ignore[misc]
     form = ClerkUserChangeForm
     add_form = ClerkUserCreationForm
     inlines = [EmailAddressInline, PhoneNumberInline, Web3WalletInline]

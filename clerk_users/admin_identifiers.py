@@ -36,7 +36,8 @@ class IdentifierForm(forms.ModelForm):
             self.fields["verified"].initial = self.instance.is_verified
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = self._meta.model.kind
         value = data.get(kind)
         if self.instance._state.adding and value and not data.get("DELETE"):
@@ -62,6 +63,10 @@ class IdentifierFormSet(BaseInlineFormSet):
     inlines, so the formset reads the chosen primary from the submitted data.
     """
 
+    @staticmethod
+    def _deleted(form: forms.Form) -> bool:
+        return bool(getattr(form, "cleaned_data", {}).get("DELETE"))
+
     def _chosen_primary(self) -> str | None:
         field = identifiers.PRIMARY_FIELD[self.model.kind]
         if self.data and field in self.data:
@@ -80,14 +85,12 @@ class IdentifierFormSet(BaseInlineFormSet):
             adding = instance._state.adding
             if adding and not form.has_changed():
                 continue
-            if self._should_delete_form(form):
+            if self._deleted(form):
                 if not adding and instance.pk == primary:
                     others = [
                         f
                         for f in self.forms
-                        if f is not form
-                        and not f.instance._state.adding
-                        and not self._should_delete_form(f)
+                        if f is not form and not f.instance._state.adding and not self._deleted(f)
                     ]
                     if others:
                         raise ValidationError(
@@ -142,7 +145,7 @@ class IdentifierInline(admin.TabularInline):
         "created_at",
     )
 
-    def get_fields(self, request: Any, obj: Any = None) -> list[str]:
+    def get_fields(self, request: Any, obj: Any = None) -> Any:
         return [self.model.kind, "verified", *self.readonly_fields]
 
 

@@ -112,7 +112,7 @@ def create_identifier(
             long_message=f"An unverified {WHAT[kind]} cannot be primary.",
             param_name="primary",
         )
-    identifier = model(user=user, reserved=reserved, **{kind: normalized})
+    identifier = model(user=user, reserved=reserved, **{kind: normalized})  # type: ignore[misc]
     if verified:
         identifier.mark_verified(strategy)
     try:
@@ -241,7 +241,9 @@ def _set_primary_locked(user: Any, identifier: Identification, param: str) -> An
     return user
 
 
-def delete_identifier(identifier: Identification, *, new_primary: Identification | None = None) -> None:
+def delete_identifier(
+    identifier: Identification, *, new_primary: Identification | None = None
+) -> None:
     """Delete an identifier with Clerk's rules.
 
     Deleting the primary is refused while other identifiers of its kind exist, unless
@@ -258,8 +260,10 @@ def delete_identifier(identifier: Identification, *, new_primary: Identification
             .first()
         )
         if primary_id == identifier.pk:
-            others = type(identifier).objects.filter(user_id=identifier.user_id).exclude(
-                pk=identifier.pk
+            others = (
+                type(identifier)
+                .objects.filter(user_id=identifier.user_id)
+                .exclude(pk=identifier.pk)
             )
             if new_primary is not None and new_primary.pk != identifier.pk:
                 _set_primary_locked(identifier.user, new_primary, f"primary_{identifier.kind}_id")

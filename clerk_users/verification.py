@@ -53,14 +53,16 @@ def _refresh(identifier: Identification) -> None:
     )
 
 
-def prepare(identifier: Identification, strategy: str | None = None, **kwargs: Any) -> Identification:
+def prepare(
+    identifier: Identification, strategy: str | None = None, **kwargs: Any
+) -> Identification:
     """Start a verification: generate and send a code (or a web3 nonce message).
 
     A second call within ``VERIFICATION_RESEND_COOLDOWN`` seconds is refused with 429, which
     is decided by a conditional update so two parallel calls cannot both send.
     """
     if identifier.kind == "web3_wallet":
-        from clerk_users import web3
+        from clerk_users import web3  # type: ignore[attr-defined]
 
         return web3.prepare(identifier, strategy or web3.STRATEGY)
     expected = CODE_STRATEGIES[identifier.kind]
@@ -151,7 +153,8 @@ def _spent_error(identifier: Identification, now: Any) -> errors.ClerkError:
         )
     expire_at = identifier.verification_expire_at
     if identifier.verification_status == VerificationStatus.EXPIRED or (
-        expire_at is not None and expire_at <= now
+        expire_at is not None
+        and expire_at <= now
         and identifier.verification_status != VerificationStatus.FAILED
     ):
         model.objects.filter(pk=identifier.pk).exclude(
@@ -180,7 +183,7 @@ def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Iden
     """Check ``code``; verified on success, else ``form_code_incorrect`` (422) while tries
     remain, then ``verification_failed`` / ``verification_expired`` (400)."""
     if identifier.kind == "web3_wallet":
-        from clerk_users import web3
+        from clerk_users import web3  # type: ignore[attr-defined]
 
         return web3.attempt(identifier, kwargs.get("signature", code))
     if not isinstance(code, str) or not code.strip():
@@ -220,7 +223,9 @@ def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Iden
         "is incorrect",
         long_message="Incorrect code",
         param_name="code",
-        meta={"attempts_remaining": max(
-            0, app_settings.VERIFICATION_MAX_ATTEMPTS - (identifier.verification_attempts or 0)
-        )},
+        meta={
+            "attempts_remaining": max(
+                0, app_settings.VERIFICATION_MAX_ATTEMPTS - (identifier.verification_attempts or 0)
+            )
+        },
     )

@@ -137,7 +137,7 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     objects = ClerkUserManager()
 
     USERNAME_FIELD = "username"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # type: ignore[misc]
 
     class Meta:
         abstract = True
