@@ -36,7 +36,7 @@ class ProfileImageFormMixin(forms.Form):
         return None if upload is None else process_upload(upload)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if data.get(UPLOAD_FIELD) is not None and data.get(REMOVE_FIELD):
             raise forms.ValidationError("Upload a new image or remove the current one, not both.")
         return data
@@ -53,7 +53,8 @@ class ProfileImageAdminMixin:
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         if obj is not None:
-            kwargs["form"] = _with_image_fields(kwargs.get("form", self.form))  # type: ignore[attr-defined]
+            base = kwargs.get("form") or self.form  # type: ignore[attr-defined]
+            kwargs["form"] = _with_image_fields(base)
         return super().get_form(request, obj, **kwargs)  # type: ignore[misc]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -89,8 +90,9 @@ class ProfileImageAdminMixin:
         super().save_related(request, form, formsets, change)  # type: ignore[misc]
         if not change or not isinstance(form, ProfileImageFormMixin):
             return
+        user = getattr(form, "instance", None)
         processed = form.cleaned_data.get(UPLOAD_FIELD)
         if processed is not None:
-            images.store_image(form.instance, processed)
+            images.store_image(user, processed)
         elif form.cleaned_data.get(REMOVE_FIELD):
-            images.remove_profile_image(form.instance)
+            images.remove_profile_image(user)
