@@ -3,8 +3,11 @@ part and the schema of Clerk's ``image`` resource."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
+from django.core.files.base import ContentFile
 from rest_framework import serializers
 
 from clerk_users import errors
@@ -26,15 +29,37 @@ def check_content_length(request: Any) -> None:
         raise too_large(max_bytes)
 
 
+def decode_base64_file(value: str) -> ContentFile:
+    """``file`` sent as a string (ClerkJS accepts ``setProfileImage({file: "<base64>"})``):
+    plain base64 or a ``data:image/...;base64,`` URL. The encoded length is checked against
+    the byte cap before anything is decoded."""
+    max_bytes = app_settings.IMAGE_MAX_BYTES
+    if value.startswith("data:"):
+        header, _, value = value.partition(",")
+        if not header.endswith(";base64"):
+            raise errors.format_invalid("file", "file must be a file or a base64 encoded image.")
+    if len(value) > (max_bytes + 2) // 3 * 4 + 4:
+        raise too_large(max_bytes)
+    try:
+        data = base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise errors.format_invalid(
+            "file", "file must be a file or a base64 encoded image."
+        ) from exc
+    return ContentFile(data, name="upload")
+
+
 def uploaded_file(request: Any) -> Any:
-    """The multipart ``file`` part, or Clerk's 422 when it is missing or not a file."""
+    """The multipart ``file`` part (or a base64 string), else Clerk's 422."""
     upload = request.FILES.get("file") if hasattr(request, "FILES") else None
     if upload is not None:
         return upload
     data = request.data
     value = data.get("file") if hasattr(data, "get") else None
+    if isinstance(value, str) and value:
+        return decode_base64_file(value)
     if value not in (None, ""):
-        raise errors.format_invalid("file", "file must be sent as a multipart/form-data file.")
+        raise errors.format_invalid("file", "file must be a file or a base64 encoded image.")
     raise errors.param_missing("file")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from typing import Any
 from unittest import mock
@@ -123,10 +124,29 @@ def test_oversized_body_is_refused_before_it_is_parsed(
 def test_missing_or_non_file_part(api: FrontendClient, storage: Any) -> None:
     response = post_file(api, {"other": "value"})
     assert response.status_code == 422 and error_code(response) == "form_param_missing"
-    response = api.post("me/profile_image", {"file": "not a file"}, body="form")
+    response = api.post("me/profile_image", {"file": "not base64!"}, body="form")
     assert response.status_code == 422 and error_code(response) == "form_param_format_invalid"
-    response = api.post("me/profile_image", {"file": "x"}, body="json")
-    assert response.status_code == 422
+    response = api.post("me/profile_image", {"file": ["a", "b"]}, body="json")
+    assert response.status_code == 422 and error_code(response) == "form_param_format_invalid"
+    assert corpus.stored_names(storage) == []
+
+
+def test_base64_string_file(
+    settings: Any, api: FrontendClient, storage: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """ClerkJS's ``setProfileImage({file: string})`` appends the string to the FormData."""
+    encoded = base64.b64encode(corpus.png()).decode()
+    for value in (encoded, "data:image/png;base64," + encoded):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_file(api, {"file": value})
+        assert response.status_code == 200, response.content
+    assert len(corpus.stored_names(storage)) == 1
+    hostile = base64.b64encode(corpus.svg_with_script()).decode()
+    response = post_file(api, {"file": "data:image/svg+xml;base64," + hostile})
+    assert response.status_code == 422 and error_code(response) == "image_format_unsupported"
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "IMAGE_MAX_BYTES": 1000}
+    response = post_file(api, {"file": base64.b64encode(b"x" * 2000).decode()})
+    assert response.status_code == 413 and error_code(response) == "image_too_large"
 
 
 def test_delete_answers_a_deleted_image(
