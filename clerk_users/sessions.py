@@ -33,6 +33,12 @@ def _session_store() -> Any:
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
+def storable_key(session_key: str | None) -> str | None:
+    """The Django session key when it names a stored session (db, cache, file engines);
+    None for engines whose "key" is the whole session (signed cookies): nothing to delete."""
+    return session_key if session_key and len(session_key) <= 64 else None
+
+
 def create_session(user: Any, request: Any = None) -> Any:
     """Create the Clerk session of a login (and the first activity from ``request``)."""
     from clerk_users import activity
@@ -45,7 +51,7 @@ def create_session(user: Any, request: Any = None) -> Any:
     if django_session is not None:
         if not django_session.session_key:
             django_session.save()
-        session_key = django_session.session_key
+        session_key = storable_key(django_session.session_key)
         try:
             expire_at = django_session.get_expiry_date()
         except (AttributeError, TypeError):

@@ -108,7 +108,7 @@ def _from_settings(entries: list[Any]) -> list[LoadedKey]:
                 _retired_seconds(entry.get("retired_at")),
             )
         )
-        private = load_private_key(pem)
+        private = load_private_key(pem or "")
         jwk = public_jwk_of(private)
         keys.append(LoadedKey(jwk["kid"], private, jwk, retired, active=index == 0))
     return keys

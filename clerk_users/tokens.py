@@ -124,7 +124,7 @@ def session_token(
     from clerk_users import jwt_templates
 
     return jwt_templates.mint(
-        session, template, request=request, expires_in_seconds=expires_in_seconds
+        session, str(template), request=request, expires_in_seconds=expires_in_seconds
     )
 
 

@@ -208,3 +208,35 @@ def test_sdk_parses_mfa_operations(live_server: Any, make_user: Any, transaction
         assert clerk.users.delete_totp(user_id=user.pk).user_id == user.pk
         assert clerk.users.disable_mfa(user_id=user.pk).user_id == user.pk
     assert not mfa.two_factor_enabled(user)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_code_is_consumed_once_under_concurrency(make_user: Any) -> None:
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency proof runs on PostgreSQL")
+    user = make_user()
+    mfa.import_totp(user, SECRET)
+    codes = mfa.regenerate_backup_codes(user)
+    barrier = threading.Barrier(8)
+    results: list[bool] = []
+
+    def worker() -> None:
+        try:
+            fresh = User.objects.get(pk=user.pk)
+            barrier.wait()
+            results.append(mfa.verify_code(fresh, codes[0])[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]
+    assert mfa.verify_code(user, codes[1]) == (True, "backup_code")

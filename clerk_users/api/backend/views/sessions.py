@@ -48,7 +48,7 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     if raw in (None, ""):
         return default
     try:
-        value = int(raw)
+        value = int(str(raw))
     except ValueError:
         value = low - 1
     if not low <= value <= high:
