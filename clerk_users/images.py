@@ -31,7 +31,7 @@ from django.core.files.storage import Storage, default_storage, storages
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
-from clerk_users import avatars, ids
+from clerk_users import avatars, ids, signals
 from clerk_users.app_settings import app_settings
 from clerk_users.image_validation import ProcessedImage, process_upload
 from clerk_users.models.images import Image
@@ -197,6 +197,7 @@ def store_image(user: Any, processed: ProcessedImage) -> Image:
         user.save(update_fields=["profile_image", "updated_at"])
         if old_id and old_id != image.pk:
             Image.objects.filter(pk=old_id).delete()
+        signals.user_updated.send(sender=type(user), user=user)  # same transaction (outbox)
     return image
 
 
@@ -209,4 +210,5 @@ def remove_profile_image(user: Any) -> str | None:
         user.save(update_fields=["profile_image", "updated_at"])
         if old_id:
             Image.objects.filter(pk=old_id).delete()
+            signals.user_updated.send(sender=type(user), user=user)
     return old_id

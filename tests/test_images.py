@@ -433,3 +433,23 @@ def test_concurrent_replacements_leave_exactly_one_image(settings: Any, make_use
     assert len(rows) <= 1
     assert pointer == (rows[0][0] if rows else None)
     assert corpus.stored_names(storage) == [path for _, path in rows]
+
+
+def test_changes_send_user_updated(user: Any, storage: Any, upload: Any) -> None:
+    from clerk_users import signals
+
+    seen: list[str] = []
+
+    def receiver(sender: Any, user: Any, **kwargs: Any) -> None:
+        seen.append(user.pk)
+
+    signals.user_updated.connect(receiver)
+    try:
+        upload(user, corpus.png())
+        upload(user, None)
+        upload(user, None)  # nothing to remove: no event
+        with pytest.raises(ClerkError):
+            upload(user, corpus.svg_with_script())
+    finally:
+        signals.user_updated.disconnect(receiver)
+    assert seen == [user.pk, user.pk]
