@@ -63,12 +63,15 @@ _LIST_DESCRIPTIONS = {
 }
 
 
+MS_SCHEMA = {"type": "integer", "format": "int64", "minimum": 0, "maximum": 253402300799999}
+
+
 def user_filter_parameters(*, paginated: bool) -> list[OpenApiParameter]:
+    list_schema = {"type": "array", "items": {"type": "string"}, "maxItems": 100}
     params = [
         OpenApiParameter(
             name,
-            OpenApiTypes.STR,
-            many=True,
+            list_schema,
             explode=True,
             description=_LIST_DESCRIPTIONS.get(name, f"Exact {name} values (up to 100)"),
         )
@@ -78,13 +81,19 @@ def user_filter_parameters(*, paginated: bool) -> list[OpenApiParameter]:
     params.append(OpenApiParameter("banned", OpenApiTypes.BOOL))
     params.append(OpenApiParameter("provider", OpenApiTypes.STR, description="e.g. oauth_google"))
     params += [
-        OpenApiParameter(name, OpenApiTypes.INT64, description="Unix time in milliseconds")
+        OpenApiParameter(name, MS_SCHEMA, description="Unix time in milliseconds")
         for name in user_filters.TIME_PARAMS
     ]
     if paginated:
         params += [
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 500, default 10"),
-            OpenApiParameter("offset", OpenApiTypes.INT, description=">= 0, default 0"),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": user_filters.MAX_LIMIT},
+                description="1 to 500, default 10",
+            ),
+            OpenApiParameter(
+                "offset", {"type": "integer", "minimum": 0}, description=">= 0, default 0"
+            ),
             OpenApiParameter(
                 "order_by",
                 OpenApiTypes.STR,
@@ -93,6 +102,72 @@ def user_filter_parameters(*, paginated: bool) -> list[OpenApiParameter]:
             ),
         ]
     return params
+
+
+def _strict_body_components() -> set[str]:
+    """Component names of the request bodies that refuse unknown parameters."""
+    from clerk_users.api.backend.serializers.users import StrictSerializer
+
+    names: set[str] = set()
+    pending = list(StrictSerializer.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        names.update({cls.__name__, f"{cls.__name__}Request", f"Patched{cls.__name__}Request"})
+    return names
+
+
+def document_clerk_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: every Backend operation (including those other features add)
+    documents Clerk's error body for the statuses any of them can answer, and the bearer
+    secret key."""
+    components = result.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas.setdefault(
+        "ClerkErrors",
+        {
+            "type": "object",
+            "properties": {
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                            "long_message": {"type": "string"},
+                            "meta": {"type": "object", "additionalProperties": {}},
+                        },
+                        "required": ["code", "message", "long_message"],
+                    },
+                },
+                "clerk_trace_id": {"type": "string"},
+            },
+            "required": ["errors"],
+        },
+    )
+    components.setdefault("securitySchemes", {})["bearerAuth"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "sk_test_... / sk_live_...",
+    }
+    error = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClerkErrors"}}}
+    }
+    for name in _strict_body_components():
+        if name in schemas:
+            schemas[name]["additionalProperties"] = False
+    for path, operations in result.get("paths", {}).items():
+        for _method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            operation["security"] = [{"bearerAuth": []}]
+            statuses = ["400", "401", "415", "422", "429"]
+            if "{" in path:
+                statuses.append("404")
+            for status in statuses:
+                operation["responses"].setdefault(status, {"description": "Clerk error", **error})
+    return result
 
 
 class BackendSchemaGenerator(SchemaGenerator):
@@ -119,6 +194,10 @@ SPECTACULAR = {
         "IdentificationStatusEnum": ["verified", "reserved"],
         "ReplaceIdentificationStatusEnum": ["verified", "reserved", "unverified"],
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clerk_users.api.backend.schema.document_clerk_errors",
+    ],
     "SERVERS": [{"url": "/api/backend/v1"}],
 }
 

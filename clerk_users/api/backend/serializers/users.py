@@ -13,16 +13,50 @@ from rest_framework import serializers
 
 from clerk_users import errors
 
+# JSON types each field accepts: DRF would coerce 1 into True or "5" into 5, which would let
+# values that violate the documented schema through.
+_JSON_TYPES: list[tuple[type, tuple[type, ...]]] = [
+    (serializers.BooleanField, (bool,)),
+    (serializers.IntegerField, (int,)),
+    (serializers.ListField, (list,)),
+    (serializers.DictField, (dict,)),
+    (serializers.CharField, (str,)),
+    (serializers.DateTimeField, (str,)),
+    (serializers.ChoiceField, (str,)),
+]
+
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses parameters it does not declare with Clerk's ``form_param_unknown``."""
+    """Refuses parameters it does not declare with Clerk's ``form_param_unknown`` and, for
+    JSON bodies, values of the wrong JSON type with ``form_param_format_invalid``."""
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):
             for name in data.keys():
                 if name not in self.fields:
                     raise errors.param_unknown(name)
+            if isinstance(data, dict):
+                self._check_json_types(data)
         return super().to_internal_value(data)
+
+    def _check_json_types(self, data: dict[str, Any]) -> None:
+        for name, value in data.items():
+            field = self.fields[name]
+            if value is None:
+                continue  # allow_null decides
+            for field_class, accepted in _JSON_TYPES:
+                if isinstance(field, field_class):
+                    wrong = not isinstance(value, accepted) or (
+                        isinstance(value, bool) and bool not in accepted
+                    )
+                    if isinstance(field, serializers.ListField) and not wrong:
+                        child = field.child
+                        wrong = isinstance(
+                            child, serializers.CharField | serializers.ChoiceField
+                        ) and any(not isinstance(item, str) for item in value)
+                    if wrong:
+                        raise errors.format_invalid(name, f"{name} has the wrong type.")
+                    break
 
     def provided(self) -> dict[str, Any]:
         """Validated values of the parameters the caller actually sent."""
@@ -50,8 +84,8 @@ def _strings(max_length: int = 100, **kwargs: Any) -> serializers.ListField:
     )
 
 
-def _metadata() -> serializers.JSONField:
-    return serializers.JSONField(required=False)
+def _metadata() -> serializers.DictField:
+    return serializers.DictField(required=False)
 
 
 IDENTIFICATION_STATUSES = ("verified", "reserved")

@@ -26,7 +26,7 @@ from clerk_users.api.backend.serializers.users import (
     ReplaceEmailAddressBody,
     ReplacePhoneNumberBody,
 )
-from clerk_users.api.backend.views.users import get_user, parse
+from clerk_users.api.backend.views.users import JSON_ONLY, get_user, parse
 from clerk_users.api.serializers import (
     DeletedObjectSerializer,
     EmailAddressSerializer,
@@ -57,6 +57,7 @@ def verification_response_json(identifier: Any) -> dict[str, Any]:
 
 
 class _IdentifierViewSet(BackendViewSet):
+    parser_classes = JSON_ONLY
     """Shared by both kinds; subclasses set the model, kind and JSON builder."""
 
     lookup_value_regex = "[^/]+"
@@ -287,6 +288,8 @@ class PhoneNumbersViewSet(_IdentifierViewSet):
 
 class _ReplaceView(BackendAPIView):
     """Replace every identifier of a kind with one value (Clerk's PUT /users/{id}/<kind>)."""
+
+    parser_classes = JSON_ONLY
 
     kind = ""
     body: Any = None
