@@ -214,7 +214,12 @@ def update_user(user: Any, params: dict[str, Any], *, allowed: frozenset[str] = 
             user.set_password(password)
         elif digest is not None or hasher is not None:
             passwords.import_digest(user, digest, hasher)
-        _save(user)
+        # Only the changed columns: a full save would write back stale flags (e.g. undo a
+        # ban that landed while this request was running).
+        fields = [*changes, "updated_at"]
+        if password is not None or digest is not None or hasher is not None:
+            fields += ["password", "password_last_updated_at"]
+        _save(user, update_fields=fields)
         for kind, value in primaries.items():
             if value is not None:
                 identifiers.set_primary(user, value, kind)

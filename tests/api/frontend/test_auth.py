@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from clerk_users import passwords, users
+from clerk_users.models import User
 from tests.api.frontend.conftest import FrontendClient, error_code
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,8 @@ def test_safe_method_needs_no_csrf_token(api):
 def test_banned_user_gets_403_user_banned_and_cannot_act(make_user, method, path):
     banned = make_user(first_name="Ban")
     client = FrontendClient(banned)
-    users.ban(banned)
+    # ``users.ban`` also ends the user's sessions (401); the flag alone must already refuse.
+    User.objects.filter(pk=banned.pk).update(banned=True)
     response = client.call(method, path, {"first_name": "Changed"})
     assert response.status_code == 403
     assert error_code(response) == "user_banned"

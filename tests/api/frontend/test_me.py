@@ -14,6 +14,13 @@ from tests.api.frontend.conftest import FrontendClient, error_code
 pytestmark = pytest.mark.django_db
 
 
+def row(user):
+    """The user's row, minus the activity timestamp that any authenticated request bumps."""
+    values = User.objects.filter(pk=user.pk).values().get()
+    values.pop("last_active_at")
+    return values
+
+
 def _encode(body, data):
     """Form bodies carry JSON objects as strings, as ClerkJS sends them."""
     if body == "form":
@@ -106,7 +113,7 @@ def test_patch_me_refuses_another_users_identifier_as_primary(api, user, other_u
     ],
 )
 def test_patch_me_refuses_fields_the_user_may_not_set(api, user, body, param, value):
-    before = User.objects.filter(pk=user.pk).values().get()
+    before = row(user)
     payload = _encode(body, {"first_name": "Mallory", param: value})
     if body == "form" and isinstance(value, bool):
         payload[param] = str(value).lower()
@@ -115,7 +122,7 @@ def test_patch_me_refuses_fields_the_user_may_not_set(api, user, body, param, va
     item = response.json()["errors"][0]
     assert item["code"] == "form_param_unknown"
     assert item["meta"]["param_name"] == param
-    assert User.objects.filter(pk=user.pk).values().get() == before
+    assert row(user) == before
 
 
 @pytest.mark.parametrize(
@@ -129,11 +136,11 @@ def test_patch_me_refuses_fields_the_user_may_not_set(api, user, body, param, va
     ],
 )
 def test_patch_me_bad_values_change_nothing(api, user, body, payload, code):
-    before = User.objects.filter(pk=user.pk).values().get()
+    before = row(user)
     response = api.patch("me", payload, body=body)
     assert response.status_code == 422, response.content
     assert error_code(response) == code
-    assert User.objects.filter(pk=user.pk).values().get() == before
+    assert row(user) == before
 
 
 def test_patch_me_taken_username(api, user, other_user, body):
@@ -286,3 +293,16 @@ def test_change_password_without_a_current_password_sets_the_first_one(make_user
     assert response.json()["response"]["password_enabled"] is True
     passwordless.refresh_from_db()
     assert passwordless.check_password("first real passphrase")
+
+
+def test_change_password_with_real_session_revocation_keeps_this_session(api, user):
+    other_browser = FrontendClient(user)
+    response = api.post(
+        "me/change_password",
+        {"current_password": "correct horse battery", "new_password": "a new long passphrase",
+         "sign_out_of_other_sessions": True},
+    )
+    assert response.status_code == 200, response.content
+    assert api.get("me").status_code == 200
+    assert api.patch("me", {"first_name": "Still here"}).status_code == 200
+    assert other_browser.get("me").status_code == 401

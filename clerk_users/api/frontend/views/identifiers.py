@@ -122,13 +122,35 @@ def _schema(kind: str, create_input: Any, attempt_input: Any, item: Any, name: s
     deleted = envelope_of(f"FrontendDeleted{name}Response", DeletedObjectSerializer())
     plural = {"email_address": "email_addresses"}.get(kind, f"{kind}s")
     tag = f"me/{plural}"
+    what = kind.replace("_", " ")
+    proof = "signature" if kind == "web3_wallet" else "one-time code"
     specs = {
-        "list": {"responses": {200: many}},
-        "create": {"request": create_input, "responses": {200: one}},
-        "retrieve": {"responses": {200: one}},
-        "destroy": {"responses": {200: deleted}},
-        "prepare_verification": {"request": PrepareVerificationInput, "responses": {200: one}},
-        "attempt_verification": {"request": attempt_input, "responses": {200: one}},
+        "list": {
+            "responses": {200: many},
+            "description": f"The user's {what}es"
+            if kind == "email_address"
+            else f"The user's {what}s",
+        },
+        "create": {
+            "request": create_input,
+            "responses": {200: one},
+            "description": f"Add an unverified {what} to the user.",
+        },
+        "retrieve": {"responses": {200: one}, "description": f"One {what} of the user."},
+        "destroy": {
+            "responses": {200: deleted},
+            "description": f"Delete a {what} (the primary one only when it is the last).",
+        },
+        "prepare_verification": {
+            "request": PrepareVerificationInput,
+            "responses": {200: one},
+            "description": f"Start verifying the {what} by {proof}.",
+        },
+        "attempt_verification": {
+            "request": attempt_input,
+            "responses": {200: one},
+            "description": f"Check the {proof}; 3 attempts per code.",
+        },
     }
     return extend_schema_view(
         **{

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 SCHEMA_SETTINGS = {
@@ -19,8 +20,17 @@ SCHEMA_SETTINGS = {
 }
 
 
+class SessionCookieScheme(OpenApiAuthenticationExtension):
+    target_class = "clerk_users.api.frontend.base.SessionCookieAuthentication"
+    name = "sessionCookie"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+
+
 class FrontendSchemaView(SpectacularJSONAPIView):
     urlconf = "clerk_users.api.frontend.urls"
+    schema = None  # not part of the schema it serves
 
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         base = request.path.rsplit("/openapi.json", 1)[0]
@@ -30,4 +40,5 @@ class FrontendSchemaView(SpectacularJSONAPIView):
 
 class FrontendDocsView(SpectacularSwaggerView):
     url_name = "clerk_users_frontend:openapi"
+    schema = None
     title = "clerk_users Frontend API"

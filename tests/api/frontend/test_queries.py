@@ -1,0 +1,49 @@
+"""Query budget of ``GET /me``: constant whatever the number of identifiers."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from eth_account import Account
+
+from tests.api.frontend.conftest import FrontendClient
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = 9
+
+
+def count_get_me(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("me")
+    assert response.status_code == 200
+    return len(queries), response.json()["response"]
+
+
+def test_get_me_query_count_is_constant(make_user, django_assert_max_num_queries):
+    small = make_user(phone_number="+14155550100")
+    big = make_user(
+        email_address=[f"big{n}@example.com" for n in range(5)],
+        phone_number=[f"+1415555011{n}" for n in range(5)],
+        web3_wallet=[Account.create().address for _ in range(2)],
+    )
+    big.create_email_address("pending@example.com").prepare_verification("email_code")
+    small_count, _ = count_get_me(FrontendClient(small))
+    big_count, data = count_get_me(FrontendClient(big))
+    assert (len(data["email_addresses"]), len(data["phone_numbers"]),
+            len(data["web3_wallets"])) == (6, 5, 2)
+    assert big_count == small_count
+    client = FrontendClient(big)
+    with django_assert_max_num_queries(BUDGET):
+        assert client.get("me").status_code == 200
+
+
+def test_writes_answer_with_a_bounded_number_of_queries(make_user, django_assert_max_num_queries):
+    big = make_user(
+        email_address=[f"w{n}@example.com" for n in range(5)],
+        phone_number=[f"+1415555012{n}" for n in range(5)],
+    )
+    client = FrontendClient(big)
+    with django_assert_max_num_queries(BUDGET + 6):
+        assert client.patch("me", {"first_name": "Q"}).status_code == 200
