@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
@@ -76,6 +77,12 @@ def to_response(exc: Exception) -> Response | None:
             error_body([error_item("resource_not_found", "not found", "Resource not found")]),
             status=404,
         )
+    if isinstance(exc, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+        item = error_item("request_body_too_large", "request body too large", str(exc))
+        return Response(error_body([item]), status=413)
+    if isinstance(exc, SuspiciousOperation):  # too many fields/files, bad multipart...
+        item = error_item("malformed_request", "malformed request", str(exc))
+        return Response(error_body([item]), status=400)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, exceptions.ValidationError):

@@ -7,6 +7,8 @@ import base64
 import binascii
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.files.base import ContentFile
 from rest_framework import serializers
 
@@ -29,10 +31,15 @@ def check_content_length(request: Any) -> None:
         raise too_large(max_bytes)
 
 
+def _memory_limit() -> int:
+    return int(getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None) or 2_621_440) * 3 // 4
+
+
 def decode_base64_file(value: str) -> ContentFile:
     """``file`` sent as a string (ClerkJS accepts ``setProfileImage({file: "<base64>"})``):
     plain base64 or a ``data:image/...;base64,`` URL. The encoded length is checked against
-    the byte cap before anything is decoded."""
+    the byte cap before anything is decoded. Form and multipart string fields are also capped
+    by Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MB): send larger images as files."""
     max_bytes = app_settings.IMAGE_MAX_BYTES
     if value.startswith("data:"):
         header, _, value = value.partition(",")
@@ -51,10 +58,13 @@ def decode_base64_file(value: str) -> ContentFile:
 
 def uploaded_file(request: Any) -> Any:
     """The multipart ``file`` part (or a base64 string), else Clerk's 422."""
-    upload = request.FILES.get("file") if hasattr(request, "FILES") else None
+    try:
+        upload = request.FILES.get("file") if hasattr(request, "FILES") else None
+        data = request.data
+    except RequestDataTooBig as exc:  # a base64 string over DATA_UPLOAD_MAX_MEMORY_SIZE
+        raise too_large(min(app_settings.IMAGE_MAX_BYTES, _memory_limit())) from exc
     if upload is not None:
         return upload
-    data = request.data
     value = data.get("file") if hasattr(data, "get") else None
     if isinstance(value, str) and value:
         return decode_base64_file(value)

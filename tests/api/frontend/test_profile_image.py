@@ -144,6 +144,14 @@ def test_base64_string_file(
     hostile = base64.b64encode(corpus.svg_with_script()).decode()
     response = post_file(api, {"file": "data:image/svg+xml;base64," + hostile})
     assert response.status_code == 422 and error_code(response) == "image_format_unsupported"
+    # A string over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB): 413, not a 500.
+    huge = base64.b64encode(b"\xff" * 3_000_000).decode()
+    for body in ("multipart", "form", "json"):
+        if body == "multipart":
+            response = post_file(api, {"file": huge})
+        else:
+            response = api.post("me/profile_image", {"file": huge}, body=body)
+        assert response.status_code == 413, (body, response.content)
     settings.CLERK_USERS = {**settings.CLERK_USERS, "IMAGE_MAX_BYTES": 1000}
     response = post_file(api, {"file": base64.b64encode(b"x" * 2000).decode()})
     assert response.status_code == 413 and error_code(response) == "image_too_large"
@@ -210,3 +218,10 @@ def test_default_avatar_is_cached(user: Any) -> None:
         for _ in range(3):
             assert Client().get("/api/frontend/v1/avatars/v1/AB/2.png").status_code == 200
     assert render.call_count == 1
+
+
+def test_any_body_over_djangos_memory_limit_is_413_not_500(api: FrontendClient) -> None:
+    """Foundation fix in ``api/errors.py``: Django's ``RequestDataTooBig`` is a Clerk 413."""
+    response = api.patch("me", {"first_name": "x" * 3_000_000}, body="json")
+    assert response.status_code == 413
+    assert error_code(response) == "request_body_too_large"
