@@ -39,6 +39,7 @@ OUTPUT_CONTENT_TYPE = "image/webp"
 OUTPUT_EXTENSION = "webp"
 OUTPUT_QUALITY = 85
 PARAM = "file"
+MAX_JPEG_SCANS = 100  # progressive encoders write about 10; libjpeg has no limit of its own
 
 # Markup that turns an "image" into something a browser or an interpreter may execute when
 # served with the wrong type. The signatures are long enough (6+ bytes with their delimiter)
@@ -169,6 +170,42 @@ def _png_end(data: bytes) -> int | None:
     return None
 
 
+def jpeg_scan_count(data: bytes) -> int:
+    """Scans (SOS segments) of the main JPEG image, walking its marker segments.
+
+    Entropy-coded data byte-stuffs ``0xFF`` (``FF 00``) and uses ``FF D0-D7`` restart markers,
+    so any other ``FF xx`` after a scan is the next marker; metadata segments are skipped by
+    their length, so bytes inside EXIF or ICC data are never counted.
+    """
+    scans, offset, end = 0, 2, len(data)
+    while offset + 4 <= end:
+        if data[offset] != 0xFF:
+            return scans  # not at a marker: corrupt; the decoder reports it
+        marker = data[offset + 1]
+        if marker == 0xFF:  # fill byte
+            offset += 1
+            continue
+        if marker in (0xD9, 0xD8) or 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            if marker == 0xD9:
+                return scans
+            offset += 2
+            continue
+        (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
+        offset += 2 + length
+        if marker == 0xDA:
+            scans += 1
+            while True:  # skip the entropy-coded data up to the next real marker
+                offset = data.find(b"\xff", offset)
+                if offset < 0 or offset + 1 >= end:
+                    return scans
+                following = data[offset + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7:
+                    offset += 2
+                    continue
+                break
+    return scans
+
+
 def check_structure(data: bytes, image_format: str) -> None:
     """Refuse polyglots: markup anywhere, or bytes outside the container of the format."""
     lowered = data.lower()
@@ -180,6 +217,9 @@ def check_structure(data: bytes, image_format: str) -> None:
             raise _invalid("The PNG image is truncated or corrupt.")
         if end != len(data):
             raise _invalid("The PNG image has data after its end (a polyglot file).")
+    elif image_format == "JPEG" and jpeg_scan_count(data) > MAX_JPEG_SCANS:
+        # Each progressive scan re-walks the whole picture: thousands make a CPU bomb.
+        raise _invalid(f"The JPEG image has more than {MAX_JPEG_SCANS} scans.")
     elif image_format == "WEBP":
         (riff_size,) = struct.unpack("<I", data[4:8])
         if riff_size + 8 != len(data):

@@ -208,3 +208,19 @@ def fresh_storage(settings: object) -> object:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     return default_storage
+
+
+def jpeg_with_many_scans(scans: int = 2000) -> bytes:
+    """A small progressive JPEG whose last scan is repeated (a CPU bomb for the decoder)."""
+    data = _encode(noise(64, 48), "JPEG", progressive=True, quality=90)
+    last_scan = data[data.rfind(b"\xff\xda") : -2]
+    return data[:-2] + last_scan * scans + b"\xff\xd9"
+
+
+def png_ztxt_bomb() -> bytes:
+    """An 8x8 PNG with a compressed text chunk that inflates to 50 MB."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "A" * 50_000_000, zip=True)
+    return _encode(Image.new("RGB", (8, 8)), "PNG", pnginfo=info)

@@ -66,6 +66,8 @@ REFUSED = [
     ("psd", corpus.psd_file, 422, "image_format_unsupported"),
     ("tiff", corpus.tiff_file, 422, "image_format_unsupported"),
     ("oversized", lambda: corpus.oversized(10 * 1024 * 1024), 413, "image_too_large"),
+    ("jpeg_2000_scans", corpus.jpeg_with_many_scans, 422, "image_invalid"),
+    ("png_ztxt_bomb", corpus.png_ztxt_bomb, 422, "image_invalid"),
 ]
 
 
