@@ -149,3 +149,33 @@ def test_json_body_that_is_not_an_object_is_400(api):
     )
     assert response.status_code == 400
     assert error_code(response) == "malformed_request"
+
+
+def test_bearer_session_token_of_a_banned_or_locked_user_is_403(make_user, settings):
+    """Whatever authentication class identified the user, the ban/lock check applies."""
+    from django.test import Client
+
+    from clerk_users import signing_keys, tokens
+    from tests.token_helpers import make_session, pem
+
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "SIGNING_KEYS": [pem(0)]}
+    signing_keys.clear_cache()
+    person = make_user(first_name="Bearer")
+    token = tokens.session_token(make_session(person))
+    client = Client(enforce_csrf_checks=True)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    # Bearer requests need no CSRF token (no cookie involved)
+    response = client.patch("/api/frontend/v1/me", '{"first_name": "Via token"}',
+                            content_type="application/json", **auth)
+    assert response.status_code == 200, response.content
+    User.objects.filter(pk=person.pk).update(banned=True)
+    response = client.patch("/api/frontend/v1/me", '{"first_name": "Banned"}',
+                            content_type="application/json", **auth)
+    assert (response.status_code, error_code(response)) == (403, "user_banned")
+    User.objects.filter(pk=person.pk).update(banned=False)
+    passwords.lock(User.objects.get(pk=person.pk))
+    response = client.get("/api/frontend/v1/me", **auth)
+    assert (response.status_code, error_code(response)) == (403, "user_locked")
+    person.refresh_from_db()
+    assert person.first_name == "Via token"
+    signing_keys.clear_cache()
