@@ -172,3 +172,31 @@ def test_twenty_parallel_wrong_codes_never_exceed_three_attempts(user):
     assert info.value.code == "verification_failed"
     email.refresh_from_db()
     assert not email.is_verified
+
+
+def test_twenty_threads_claiming_one_phone_in_different_formats(make_user):
+    claimants = [make_user(email_address=None) for _ in range(THREADS)]
+    formats = ["+14155550123", "(415) 555-0123", "+1 415-555-0123", "4155550123"]
+
+    def claim(i: int) -> Any:
+        user = User.objects.get(pk=claimants[i].pk)
+        return identifiers.create_phone_number(user, formats[i % 4], verified=bool(i % 2))
+
+    results = run_threads(claim)
+    assert codes(results) == Counter({"ok": 1, "form_identifier_exists": THREADS - 1})
+    from clerk_users.models import PhoneNumber
+
+    assert list(PhoneNumber.objects.values_list("phone_number", flat=True)) == ["+14155550123"]
+
+
+def test_parallel_metadata_merges_of_different_keys_all_land(user):
+    from clerk_users import metadata
+
+    def merge(i: int) -> Any:
+        me = User.objects.get(pk=user.pk)
+        return metadata.update_metadata(me, {"public_metadata": {f"k{i}": {"n": i}}})
+
+    results = run_threads(merge)
+    assert codes(results) == Counter({"ok": THREADS})
+    user.refresh_from_db()
+    assert user.public_metadata == {f"k{i}": {"n": i} for i in range(THREADS)}
