@@ -146,7 +146,14 @@ def _json_error(exc: errors.ClerkError) -> JsonResponse:
 
 # -- success ---------------------------------------------------------------------------------
 def _names(sociallogin: Any) -> dict[str, Any]:
-    common = getattr(sociallogin, "_clerk_common_fields", None) or {}
+    common = getattr(sociallogin, "_clerk_common_fields", None)
+    if common is None:  # a sign-up resumed from allauth's form: the stash did not survive
+        try:
+            provider = sociallogin.account.get_provider()
+            common = provider.extract_common_fields(dict(sociallogin.account.extra_data)) or {}
+        except Exception:  # a provider's field helper must not break sign-up
+            logger.exception("common fields of %s", sociallogin.account.provider)
+            common = {}
     first = common.get("first_name") or ""
     last = common.get("last_name") or ""
     if not (first or last) and common.get("name"):

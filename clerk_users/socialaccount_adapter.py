@@ -113,8 +113,28 @@ class ClerkSocialAccountAdapter(DefaultSocialAccountAdapter):
     def save_user(self, request: Any, sociallogin: Any, form: Any = None) -> Any:
         """Sign-up with a provider: allauth creates the user and the SocialAccount, then the
         ExternalAccount and the provider email (as our identifier) are made here."""
+        from allauth.account.models import EmailAddress as AllauthEmail
+
+        from clerk_users import errors, identifiers
+
         with allauth_sync._syncing():
             user = super().save_user(request, sociallogin, form)
         oauth_flow.sync_account(sociallogin)
+        # An address typed on allauth's sign-up form (the provider gave none; allauth itself
+        # drops it as our user model has no email field) is the user's too, unverified until
+        # allauth's confirmation. Other addresses of the provider are not kept (as Clerk).
+        from_provider = {e.email.lower() for e in sociallogin.email_addresses}
+        typed = form.cleaned_data.get("email") if form is not None else None
+        candidates = [typed] if isinstance(typed, str) and typed else []
+        candidates += AllauthEmail.objects.filter(user_id=user.pk, verified=False).values_list(
+            "email", flat=True
+        )
+        for email in dict.fromkeys(e.lower() for e in candidates):
+            if email in from_provider:
+                continue
+            try:
+                identifiers.create_email_address(user, email)
+            except errors.ClerkError:
+                pass  # taken meanwhile: sync_user below drops allauth's row
         allauth_sync.sync_user(user.pk)
         return user

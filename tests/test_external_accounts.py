@@ -438,3 +438,28 @@ def test_sign_in_refreshes_the_external_account_from_the_provider() -> None:
     assert account.username == "amazing-grace"
     assert (account.first_name, account.last_name) == ("Grace", "B. Hopper")
     assert ExternalAccount.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_sign_up_with_provider_without_email_through_allauth_form() -> None:
+    """X gives no email: allauth asks for one on its sign-up form; the account still gets the
+    provider's names, and the typed address is unverified until confirmed."""
+    from django.core import mail
+
+    from clerk_users.models import User
+
+    client = Client()
+    response = login_with(client, "twitter")
+    assert response.status_code == 302 and "/signup/" in response["Location"]
+    response = client.post(
+        response["Location"], {"email": "typed@example.com", "username": "typedname"}
+    )
+    assert response.status_code == 302, response.content[:500]
+    user = User.objects.get(username="typedname")
+    account = user.external_accounts.get()
+    assert account.is_verified and account.provider_user_id == "2244994945"
+    assert (account.first_name, account.last_name) == ("X", "Dev")
+    assert account.username == "xdevelopers"
+    email = EmailAddress.objects.get(email_address="typed@example.com")
+    assert email.user_id == user.pk and not email.is_verified
+    assert len(mail.outbox) == 1  # allauth's confirmation of the typed address
