@@ -86,11 +86,12 @@ class JWTTemplateForm(forms.ModelForm):
         return data
 
     def save(self, commit: bool = True) -> Any:
+        instance = super().save(commit=False)
         for field, value in self._clean_values.items():
-            setattr(self.instance, field, value)
+            setattr(instance, field, value)
         if commit:
-            self.instance.save()
-        return self.instance
+            instance.save()
+        return instance
 
 
 @admin.register(JWTTemplate)

@@ -67,3 +67,17 @@ class SessionTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Any) -> str:
         return f'{self.keyword} realm="api"'
+
+
+try:  # describe the scheme in drf-spectacular's OpenAPI output when it is installed
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+    class SessionTokenAuthenticationScheme(OpenApiAuthenticationExtension):
+        target_class = "clerk_users.api.authentication.SessionTokenAuthentication"
+        name = "sessionToken"
+
+        def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+            return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (session token)"}
+
+except ImportError:  # pragma: no cover
+    pass

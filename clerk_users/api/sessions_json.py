@@ -108,8 +108,8 @@ class SessionSerializer(serializers.Serializer):
     id = serializers.CharField()
     user_id = serializers.CharField()
     client_id = serializers.CharField()
-    status = serializers.ChoiceField(
-        choices=["active", "revoked", "ended", "expired", "removed", "abandoned"]
+    status = serializers.CharField(
+        help_text="active, revoked, ended, expired, removed or abandoned"
     )
     last_active_at = serializers.IntegerField()
     expire_at = serializers.IntegerField()

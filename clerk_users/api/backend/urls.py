@@ -79,7 +79,7 @@ urlpatterns = [
     ),
     path(
         "sessions/<str:session_id>/tokens/<str:template_name>",
-        session_views.SessionTokenView.as_view(),
+        session_views.SessionTemplateTokenView.as_view(),
         name="session-tokens-template",
     ),
     path("jwks", session_views.JWKSView.as_view(), name="jwks"),

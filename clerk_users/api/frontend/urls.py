@@ -92,7 +92,7 @@ urlpatterns = [
     ),
     path(
         "client/sessions/<str:session_id>/tokens/<str:template>",
-        session_views.SessionTokenView.as_view(),
+        session_views.SessionTemplateTokenView.as_view(),
         name="session-tokens-template",
     ),
     path(".well-known/jwks.json", session_views.JWKSView.as_view(), name="jwks"),

@@ -104,6 +104,14 @@ class SessionTokenView(BackendAPIView):
         return self.respond(token_json(jwt_value))
 
 
+class SessionTemplateTokenView(SessionTokenView):
+    @extend_schema(
+        operation_id="CreateSessionTokenFromTemplate", request=dict, responses=TokenSerializer
+    )
+    def post(self, request: Request, session_id: str, template_name: str | None = None) -> Response:
+        return super().post(request, session_id, template_name)
+
+
 class SessionRefreshView(BackendAPIView):
     """Mint a fresh session token from an expired one of the same, still active session
     (``refresh_token`` is required by Clerk's API; sessions here need no separate one)."""

@@ -74,6 +74,16 @@ class SessionTokenView(FrontendAPIView):
         return Response(token_json(jwt))
 
 
+class SessionTemplateTokenView(SessionTokenView):
+    @extend_schema(
+        operation_id="client_sessions_tokens_template_create",
+        request=None,
+        responses=TokenSerializer,
+    )
+    def post(self, request: Request, session_id: str, template: str | None = None) -> Response:
+        return super().post(request, session_id, template)
+
+
 class JWKSView(FrontendAPIView):
     """The public keys that verify session tokens; no authentication, cacheable."""
 
