@@ -82,7 +82,9 @@ def _optional_str(value: Any, param: str, max_length: int = 255) -> str:
     if value is None:
         return ""
     if not isinstance(value, str) or len(value) > max_length:
-        raise errors.format_invalid(param, f"{param} must be a string of at most {max_length} characters.")
+        raise errors.format_invalid(
+            param, f"{param} must be a string of at most {max_length} characters."
+        )
     return value
 
 
@@ -115,14 +117,23 @@ def create_user(
     user = model(username=normalize_username(username))
     for name in PROFILE_FIELDS:
         if name in fields:
-            setattr(user, name, _optional_str(fields.pop(name), name) or ("" if name != "locale" else None))
+            setattr(
+                user,
+                name,
+                _optional_str(fields.pop(name), name) or ("" if name != "locale" else None),
+            )
     if "external_id" in fields:
         user.external_id = _optional_str(fields.pop("external_id"), "external_id") or None
     for name in metadata.FIELDS:
         if name in fields:
             setattr(user, name, metadata.validate(fields.pop(name), name))
-    for name in ("is_staff", "is_superuser", "banned", "delete_self_enabled",
-                 "create_organization_enabled"):
+    for name in (
+        "is_staff",
+        "is_superuser",
+        "banned",
+        "delete_self_enabled",
+        "create_organization_enabled",
+    ):
         if name in fields:
             setattr(user, name, bool(fields.pop(name)))
     for name in ("legal_accepted_at", "created_at"):
@@ -162,7 +173,9 @@ def create_user(
     return user
 
 
-def update_user(user: Any, params: dict[str, Any], *, allowed: frozenset[str] = ADMIN_UPDATABLE) -> Any:
+def update_user(
+    user: Any, params: dict[str, Any], *, allowed: frozenset[str] = ADMIN_UPDATABLE
+) -> Any:
     """Apply a Clerk ``update`` to ``user``: unknown or forbidden params are refused with
     ``form_param_unknown`` and nothing changes when any param is invalid."""
     for name in params:
