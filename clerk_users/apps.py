@@ -21,5 +21,7 @@ class ClerkUsersConfig(AppConfig):
         from django.apps import apps
 
         if apps.is_installed("django.contrib.admin"):
-            from clerk_users import admin_secret_keys  # noqa: F401  (registers SecretKeyAdmin)
-            from clerk_users import admin_sessions  # noqa: F401  (sessions, keys, templates)
+            from clerk_users import (
+                admin_secret_keys,  # noqa: F401  (registers SecretKeyAdmin)
+                admin_sessions,  # noqa: F401  (sessions, keys, templates)
+            )

@@ -32,7 +32,9 @@ def error_body(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"errors": items, "clerk_trace_id": trace_id()}
 
 
-def error_item(code: str, message: str, long_message: str | None = None, **meta: Any) -> dict[str, Any]:
+def error_item(
+    code: str, message: str, long_message: str | None = None, **meta: Any
+) -> dict[str, Any]:
     return {"code": code, "message": message, "long_message": long_message or message, "meta": meta}
 
 
@@ -52,13 +54,25 @@ def _validation_items(detail: Any, prefix: str = "") -> list[dict[str, Any]]:
     text = str(detail)
     meta = {"param_name": param} if param else {}
     if code == "required":
-        items.append(error_item("form_param_missing", "missing required parameter",
-                                f"{param} must be included.", **meta))
+        items.append(
+            error_item(
+                "form_param_missing",
+                "missing required parameter",
+                f"{param} must be included.",
+                **meta,
+            )
+        )
     elif code == "form_param_unknown":
         items.append(error_item("form_param_unknown", "is unknown", text, **meta))
     else:
-        items.append(error_item("form_param_format_invalid", "is invalid",
-                                f"{param}: {text}" if param else text, **meta))
+        items.append(
+            error_item(
+                "form_param_format_invalid",
+                "is invalid",
+                f"{param}: {text}" if param else text,
+                **meta,
+            )
+        )
     return items
 
 
@@ -90,8 +104,9 @@ def to_response(exc: Exception) -> Response | None:
     if isinstance(exc, exceptions.Throttled):
         wait = int(getattr(exc, "wait", None) or 1)
         headers["Retry-After"] = str(max(1, wait))
-        item = error_item("too_many_requests", "Too many requests",
-                          "Too many requests, retry later.")
+        item = error_item(
+            "too_many_requests", "Too many requests", "Too many requests, retry later."
+        )
         return Response(error_body([item]), status=429, headers=headers)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         code = getattr(exc, "clerk_code", "authentication_invalid")
@@ -114,15 +129,20 @@ def to_response(exc: Exception) -> Response | None:
         item = error_item("request_invalid", "request invalid", str(exc.detail))
         return Response(error_body([item]), status=exc.status_code)
     logger.exception("Unhandled error in clerk_users API", exc_info=exc)
-    item = error_item("internal_clerk_error", "Oops, an unexpected error occurred",
-                      "There was an internal error on our servers.")
+    item = error_item(
+        "internal_clerk_error",
+        "Oops, an unexpected error occurred",
+        "There was an internal error on our servers.",
+    )
     return Response(error_body([item]), status=500)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF ``EXCEPTION_HANDLER`` for both APIs (set per view, not globally)."""
     response = to_response(exc)
-    if response is not None and isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+    if response is not None and isinstance(
+        exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed
+    ):
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 
