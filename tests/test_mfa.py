@@ -178,7 +178,7 @@ def test_python_api_create_user_imports_second_factors(db: Any) -> None:
 def test_user_list_stays_constant_query(
     make_user: Any, backend: Any, django_assert_max_num_queries: Any
 ) -> None:
-    for n in range(3):
+    for _ in range(3):
         mfa.import_totp(make_user(), SECRET)
     backend.get("/users")
     from django.db import connection
@@ -186,7 +186,7 @@ def test_user_list_stays_constant_query(
 
     with CaptureQueriesContext(connection) as small:
         assert len(backend.get("/users", {"limit": 100}).json()) == 3
-    for n in range(6):
+    for _ in range(6):
         mfa.import_totp(make_user(), SECRET)
     with django_assert_max_num_queries(len(small.captured_queries)):
         data = backend.get("/users", {"limit": 100}).json()

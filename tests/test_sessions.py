@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session as DjangoSession
 from django.db import connection
 from django.test import Client
@@ -108,6 +109,12 @@ def test_fifty_requests_within_a_minute_make_one_write(user: Any) -> None:
         for _ in range(50):
             assert client.get(ME).status_code == 200
     assert _session_writes(ctx.captured_queries) == 1
+    reads = [
+        q
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "clerk_users_session"' in q["sql"]
+    ]
+    assert reads == []  # the middleware decides with the cache, not a query per request
     session = Session.objects.get(user=user)
     user.refresh_from_db()
     assert user.last_active_at is not None and user.last_active_at >= session.created_at
@@ -300,3 +307,31 @@ def test_delete_user_ends_sessions(user: Any) -> None:
     client = login(user)
     users.delete_user(user)
     assert not signed_in(client)
+
+
+def test_request_user_get_token_uses_the_request_session(user: Any, settings_keys: Any) -> None:
+    import jwt
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from clerk_users.middleware import SessionActivityMiddleware
+
+    first, second = login(user), login(user)
+    minted: list[str] = []
+
+    def view(request: Any) -> HttpResponse:
+        minted.append(request.user.get_token())
+        return HttpResponse("ok")
+
+    chain = SessionMiddleware(AuthenticationMiddleware(SessionActivityMiddleware(view)))
+    for client in (first, second):
+        request = RequestFactory().get("/")
+        request.COOKIES[settings.SESSION_COOKIE_NAME] = client.cookies[
+            settings.SESSION_COOKIE_NAME
+        ].value
+        chain(request)
+    sids = [jwt.decode(t, options={"verify_signature": False})["sid"] for t in minted]
+    expected = [Session.objects.get(session_key=c.session.session_key).id for c in (first, second)]
+    assert sids == expected
