@@ -80,6 +80,13 @@ class IdentifierFormSet(BaseInlineFormSet):
         primary = self._chosen_primary()
         kind = self.model.kind
         what = identifiers.WHAT[kind]
+        new_values = [
+            form.cleaned_data.get(kind)
+            for form in self.forms
+            if form.instance._state.adding and form.has_changed() and not self._deleted(form)
+        ]
+        if len(new_values) != len(set(new_values)):
+            raise ValidationError(f"The same {what} is added twice.", code="form_identifier_exists")
         for form in self.forms:
             instance = form.instance
             adding = instance._state.adding

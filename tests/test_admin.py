@@ -467,3 +467,14 @@ def test_banned_staff_cannot_log_into_the_admin(client, monkeypatch):
     )
     assert response.status_code == 200  # the form again, with an error
     assert "_auth_user_id" not in client.session
+
+
+def test_inline_adding_the_same_address_twice_is_a_form_error(staff_client, user):
+    data = change_data(staff_client, user)
+    add_inline(data, "email_addresses", "twice@example.com")
+    add_inline(data, "email_addresses", "TWICE@example.com")
+    before = db_snapshot()
+    response = staff_client.post(change_url(user), data)
+    assert response.status_code == 200
+    assert "added twice" in form_errors(response)
+    assert db_snapshot() == before
