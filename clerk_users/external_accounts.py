@@ -239,22 +239,29 @@ def delete_external_account(account: ExternalAccount, *, keep_sign_in: bool = Tr
 
 
 # -- tokens ----------------------------------------------------------------------------------
-def access_tokens(user: Any, strategy: Any) -> list[dict[str, Any]]:
-    """Clerk's ``oauth_access_token`` objects of ``user`` for ``strategy`` (allauth's tokens)."""
+def access_tokens(user: Any, strategy: Any, request: Any = None) -> list[dict[str, Any]]:
+    """Clerk's ``oauth_access_token`` objects of ``user`` for ``strategy`` (allauth's tokens).
+
+    An expired token with a refresh token is refreshed first when ``request`` is given."""
     from allauth.socialaccount.models import SocialToken
+
+    from clerk_users import oauth_tokens
 
     provider_id = provider_id_for(strategy, "provider")
     accounts = {
         a.social_account_id: a
-        for a in ExternalAccount.objects.filter(
-            user_id=user.pk, provider=strategy, verification_status="verified"
-        ).exclude(social_account=None)
+        for a in ExternalAccount.objects.filter(user_id=user.pk, provider=strategy).exclude(
+            social_account=None
+        )
     }
-    tokens = SocialToken.objects.filter(
-        account_id__in=accounts.keys(), account__provider=provider_id
-    ).order_by("pk")
+    tokens = (
+        SocialToken.objects.filter(account_id__in=accounts.keys(), account__provider=provider_id)
+        .select_related("account")
+        .order_by("pk")
+    )
     result = []
-    for token in tokens:
+    for stored in tokens:
+        token = oauth_tokens.refresh_if_expired(stored, request) if request else stored
         account = accounts[token.account_id]
         expires = token.expires_at
         data: dict[str, Any] = {

@@ -127,3 +127,70 @@ def test_requires_secret_key(client: Any, user: Any, connected: ExternalAccount)
     response = client.delete(f"{base}/{user.pk}/external_accounts/{connected.pk}")
     assert response.status_code == 401
     assert ExternalAccount.objects.filter(pk=connected.pk).exists()
+
+
+def _expire(account: ExternalAccount) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    SocialToken.objects.filter(account_id=account.social_account_id).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+
+
+def test_expired_token_is_refreshed_with_the_refresh_token(
+    clerk: Any, user: Any, connected: ExternalAccount
+) -> None:
+    from urllib.parse import parse_qs
+
+    _expire(connected)
+    with responses.RequestsMock() as rsps:
+        rsps.add(
+            "POST",
+            "https://github.com/login/oauth/access_token",
+            json={"access_token": "refreshed-token", "expires_in": 7200},
+        )
+        tokens = clerk.users.get_o_auth_access_token(user_id=user.pk, provider="oauth_github")
+        sent = parse_qs(rsps.calls[0].request.body)
+    assert sent["grant_type"] == ["refresh_token"]
+    assert sent["refresh_token"] == ["provider-refresh-token"]
+    assert sent["client_id"] == ["github-client-id"]
+    assert tokens[0].token == "refreshed-token"
+    stored = SocialToken.objects.get(account_id=connected.social_account_id)
+    assert stored.token == "refreshed-token"
+    assert stored.token_secret == "provider-refresh-token"  # kept: none came back
+    import time
+
+    assert tokens[0].expires_at > time.time() + 7000
+
+
+def test_refused_refresh_is_oauth_token_retrieval_error(
+    clerk: Any, user: Any, connected: ExternalAccount
+) -> None:
+    _expire(connected)
+    with responses.RequestsMock() as rsps:
+        rsps.add(
+            "POST",
+            "https://github.com/login/oauth/access_token",
+            json={"error": "bad_refresh_token"},
+            status=400,
+        )
+        with pytest.raises(SDK_ERRORS) as exc:
+            clerk.users.get_o_auth_access_token(user_id=user.pk, provider="oauth_github")
+    assert exc.value.status_code == 422
+    assert error_code(exc.value) == "oauth_token_retrieval_error"
+    assert SocialToken.objects.get(account_id=connected.social_account_id).token == (
+        "provider-access-token"
+    )
+
+
+def test_paginated_token_list(clerk: Any, user: Any, connected: ExternalAccount) -> None:
+    got = clerk.users.get_o_auth_access_token(
+        user_id=user.pk, provider="oauth_github", paginated=True, limit=1, offset=1
+    )
+    assert got == []
+    got = clerk.users.get_o_auth_access_token(
+        user_id=user.pk, provider="oauth_github", paginated=True, limit=1, offset=0
+    )
+    assert [t.token for t in got] == ["provider-access-token"]

@@ -85,11 +85,10 @@ class UserOAuthAccessTokensView(BackendAPIView):
         user = _get_user(user_id)
         strategy = provider if provider.startswith("oauth_") else f"oauth_{provider}"
         rules.provider_id_for(strategy, "provider")
-        tokens = rules.access_tokens(user, strategy)
+        tokens = rules.access_tokens(user, strategy, request._request)
         if request.query_params.get("paginated") in ("true", "1"):
+            # The SDK parses a plain list either way; ``limit``/``offset`` slice it.
             limit = _int_param(request, "limit", 10, 1, 500)
             offset = _int_param(request, "offset", 0, 0, 10**9)
-            return self.respond(
-                {"data": tokens[offset : offset + limit], "total_count": len(tokens)}
-            )
+            tokens = tokens[offset : offset + limit]
         return self.respond(tokens)
