@@ -225,3 +225,59 @@ def test_jwks_is_public_and_cacheable(client: Any) -> None:
     keys = response.json()["keys"]
     assert [k["kid"] for k in keys] == [signing_keys.active_key().kid]
     assert all("d" not in k and "p" not in k for k in keys)
+
+
+def _revoke_by(path: str, user: Any, victim: FrontendClient, keeper: FrontendClient) -> None:
+    """Revoke the victim's session through one of the documented paths."""
+    from django.urls import reverse
+
+    from clerk_users import secret_keys, users
+
+    session = session_of(victim)
+    if path == "frontend":
+        assert keeper.post(f"me/sessions/{session.id}/revoke").status_code == 200
+    elif path == "backend":
+        key = secret_keys.create_secret_key("revoker")[1]
+        response = Client().post(
+            f"/api/backend/v1/sessions/{session.id}/revoke", HTTP_AUTHORIZATION=f"Bearer {key}"
+        )
+        assert response.status_code == 200
+    elif path == "admin":
+        from clerk_users.models import User
+
+        admin = Client()
+        admin.force_login(User.objects.create_user("revoker", is_staff=True, is_superuser=True))
+        response = admin.post(
+            reverse("admin:clerk_users_session_changelist"),
+            {"action": "revoke_sessions", "_selected_action": [session.pk]},
+        )
+        assert response.status_code == 302
+    elif path == "ban":
+        users.ban(user)
+    elif path == "password":
+        response = keeper.post(
+            "me/change_password",
+            {
+                "current_password": "correct horse battery",
+                "new_password": "fresh stapler 4242",
+                "sign_out_of_other_sessions": True,
+            },
+        )
+        assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("path", ["frontend", "backend", "admin", "ban", "password"])
+def test_each_revocation_path_stops_cookie_minting_and_tokens(user: Any, path: str) -> None:
+    keeper, victim = FrontendClient(user), FrontendClient(user)
+    session = session_of(victim)
+    token = victim.post(f"client/sessions/{session.id}/tokens").json()["jwt"]
+    assert bearer(token).get(PREFIX + "me").status_code == 200
+    _revoke_by(path, user, victim, keeper)
+    assert Session.objects.get(pk=session.pk).status == "revoked"
+    assert victim.get("me").status_code == 401  # the cookie is anonymous at once
+    assert bearer(token).get(PREFIX + "me").status_code == 401  # its token is refused
+    with pytest.raises(Exception) as info:
+        Session.objects.get(pk=session.pk).get_token()
+    assert getattr(info.value, "clerk_code", None) == "session_not_active"
+    if path != "ban":
+        assert keeper.get("me").status_code == 200  # the other session lives on
