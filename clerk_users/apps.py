@@ -22,6 +22,7 @@ class ClerkUsersConfig(AppConfig):
 
         if apps.is_installed("django.contrib.admin"):
             from clerk_users import (
+                admin_external_accounts,  # noqa: F401  (ExternalAccountAdmin)
                 admin_secret_keys,  # noqa: F401  (registers SecretKeyAdmin)
                 admin_sessions,  # noqa: F401  (sessions, keys, templates)
             )

@@ -463,3 +463,58 @@ def test_sign_up_with_provider_without_email_through_allauth_form() -> None:
     email = EmailAddress.objects.get(email_address="typed@example.com")
     assert email.user_id == user.pk and not email.is_verified
     assert len(mail.outbox) == 1  # allauth's confirmation of the typed address
+
+
+def connect_github(browser: Client) -> ExternalAccount:
+    pending = start_connect(browser, "oauth_github")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        mock_provider(rsps, PROVIDERS["github"])
+        query = follow_to_provider(
+            browser,
+            pending["verification"]["external_verification_redirect_url"],
+            PROVIDERS["github"],
+        )
+        assert callback(browser, query, code="c")["Location"] == DONE
+    return ExternalAccount.objects.get(pk=pending["id"])
+
+
+@pytest.mark.django_db
+def test_disconnect_through_allauth_removes_the_external_account(
+    user: Any, browser: Client
+) -> None:
+    account = connect_github(browser)
+    response = browser.post("/accounts/3rdparty/", {"account": account.social_account_id})
+    assert response.status_code == 302
+    assert not ExternalAccount.objects.filter(pk=account.pk).exists()
+    assert not SocialAccount.objects.exists()
+    email = EmailAddress.objects.get(email_address="grace@example.org")
+    assert email.linked_external_account_id is None and email.is_verified
+
+
+@pytest.mark.django_db
+def test_deleting_the_user_deletes_its_external_accounts(user: Any, browser: Client) -> None:
+    from clerk_users import users
+
+    connect_github(browser)
+    users.delete_user(user)
+    assert not ExternalAccount.objects.exists()
+    assert not SocialAccount.objects.exists() and not SocialToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_lists_and_deletes_external_accounts(user: Any, browser: Client) -> None:
+    from clerk_users.models import User
+
+    account = connect_github(browser)
+    admin_user = User.objects.create_superuser("root", "a long password", email_address=[])
+    staff = Client()
+    staff.force_login(admin_user)
+    listing = staff.get("/admin/clerk_users/externalaccount/", {"q": "4242"})
+    assert listing.status_code == 200 and account.pk.encode() in listing.content
+    page = staff.get(f"/admin/clerk_users/externalaccount/{account.pk}/change/")
+    assert page.status_code == 200
+    response = staff.post(
+        f"/admin/clerk_users/externalaccount/{account.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not ExternalAccount.objects.exists() and not SocialAccount.objects.exists()
