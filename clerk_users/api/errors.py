@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -147,6 +148,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+@csrf_exempt  # an unknown path is a JSON 404 for every method, never Django's HTML CSRF page
 def not_found_view(request: Any, *args: Any, **kwargs: Any) -> JsonResponse:
     """Catch-all for unknown paths under an API prefix: Clerk's 404, not Django's HTML."""
     body = error_body([error_item("resource_not_found", "not found", "Resource not found")])

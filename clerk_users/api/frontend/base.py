@@ -142,8 +142,8 @@ def flat_data(request: Any) -> dict[str, Any]:
         for key, values in data.lists():
             flat[key] = values[0] if len(values) == 1 else list(values)
         return flat
-    if data is None or data == {} or data == []:
-        return {}
+    if data is None:  # a JSON ``null`` body (an empty body parses as {})
+        raise exceptions.ParseError("The request body must be a JSON object.")
     if not isinstance(data, dict):
         raise exceptions.ParseError("The request body must be a JSON object.")
     return dict(data)

@@ -179,3 +179,18 @@ def test_bearer_session_token_of_a_banned_or_locked_user_is_403(make_user, setti
     person.refresh_from_db()
     assert person.first_name == "Via token"
     signing_keys.clear_cache()
+
+
+def test_json_null_body_is_400(api):
+    response = api.client.patch(
+        "/api/frontend/v1/me", "null", content_type="application/json",
+        HTTP_X_CSRFTOKEN=api.csrf,
+    )
+    assert (response.status_code, error_code(response)) == (400, "malformed_request")
+
+
+def test_unknown_path_with_unsafe_method_is_json_404_not_a_csrf_page(api):
+    response = api.client.post("/api/frontend/v1/me/nothing", {})
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert error_code(response) == "resource_not_found"

@@ -29,9 +29,18 @@ class RawJSONField(serializers.Field):
         return value
 
 
+class StrictCharField(serializers.CharField):
+    """A string, not something DRF would coerce into one (``0`` is not a name or a code)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def text(**kwargs: Any) -> serializers.CharField:
     kwargs.setdefault("required", False)
-    return serializers.CharField(trim_whitespace=False, allow_blank=True, **kwargs)
+    return StrictCharField(trim_whitespace=False, allow_blank=True, **kwargs)
 
 
 def read_params(request: Any, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:

@@ -5,28 +5,30 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from clerk_users.api.frontend.serializers import StrictCharField
+
 
 class CreateEmailAddressInput(serializers.Serializer):
-    email_address = serializers.CharField()
+    email_address = StrictCharField()
 
 
 class CreatePhoneNumberInput(serializers.Serializer):
-    phone_number = serializers.CharField()
+    phone_number = StrictCharField()
 
 
 class CreateWeb3WalletInput(serializers.Serializer):
-    web3_wallet = serializers.CharField()
+    web3_wallet = StrictCharField()
 
 
 class PrepareVerificationInput(serializers.Serializer):
-    strategy = serializers.CharField(
+    strategy = StrictCharField(
         help_text="email_code, phone_code, or web3_metamask_signature for wallets."
     )
 
 
 class AttemptCodeInput(serializers.Serializer):
-    code = serializers.CharField()
+    code = StrictCharField()
 
 
 class AttemptSignatureInput(serializers.Serializer):
-    signature = serializers.CharField(help_text="EIP-191 signature of verification.message.")
+    signature = StrictCharField(help_text="EIP-191 signature of verification.message.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from clerk_users.api.frontend.serializers import RawJSONField, text
+from clerk_users.api.frontend.serializers import RawJSONField, StrictCharField, text
 
 
 class UpdateMeInput(serializers.Serializer):
@@ -27,5 +27,5 @@ class MetadataInput(serializers.Serializer):
 
 class ChangePasswordInput(serializers.Serializer):
     current_password = text(help_text="Required when the user already has a password.")
-    new_password = serializers.CharField(trim_whitespace=False)
+    new_password = StrictCharField(trim_whitespace=False)
     sign_out_of_other_sessions = serializers.BooleanField(required=False, default=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -47,9 +48,17 @@ from clerk_users.models import IDENTIFIER_MODELS, Identification
 ID_REGEX = r"[A-Za-z0-9_]+"
 
 
+class EnvelopeAutoSchema(AutoSchema):
+    """``list`` answers an envelope holding the list, not a bare array."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+
 class _IdentifierViewSet(FrontendViewSet):
     """Shared actions; subclasses set the kind, its JSON builder and its input serializers."""
 
+    schema = EnvelopeAutoSchema()
     kind = ""
     lookup_value_regex = ID_REGEX
     create_input: type[serializers.Serializer] = serializers.Serializer

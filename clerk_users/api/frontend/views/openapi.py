@@ -17,7 +17,69 @@ SCHEMA_SETTINGS = {
     "session cookie (with the X-CSRFToken header on unsafe methods). Every response is "
     '{"response": ..., "client": null}; errors are {"errors": [...], "clerk_trace_id"}.',
     "VERSION": "1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clerk_users.api.frontend.views.openapi.document_frontend_errors",
+    ],
 }
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "long_message": {"type": "string"},
+                    "meta": {"type": "object", "additionalProperties": {}},
+                },
+                "required": ["code", "message", "long_message"],
+            },
+        },
+        "clerk_trace_id": {"type": "string"},
+    },
+    "required": ["errors"],
+}
+
+
+def _input_components() -> set[str]:
+    """Request bodies that refuse unknown parameters (``read_params``)."""
+    from clerk_users.api.frontend.serializers import identifiers, me
+
+    names = set()
+    for module in (identifiers, me):
+        for name in dir(module):
+            if name.endswith("Input"):
+                names.update({name, f"Patched{name}"})
+    return names
+
+
+def document_frontend_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> Any:
+    """Postprocessing hook: Clerk's error body on every operation, for the statuses any
+    Frontend route can answer (a 404 for routes with an id), and strict request bodies."""
+    components = result.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas.setdefault("ClerkErrors", ERROR_SCHEMA)
+    for name in _input_components():
+        if name in schemas:
+            schemas[name]["additionalProperties"] = False
+    error = {
+        "description": "Clerk error (see errors[].code)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClerkErrors"}}},
+    }
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            statuses = ["400", "401", "403", "415", "422", "429"]
+            if "{" in path:
+                statuses.append("404")
+            for status in statuses:
+                operation["responses"].setdefault(status, error)
+    return result
 
 
 class SessionCookieScheme(OpenApiAuthenticationExtension):
