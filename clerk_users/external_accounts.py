@@ -27,6 +27,7 @@ from clerk_users.oauth_settings import PROVIDERS
 VERIFICATION_LIFETIME = 600
 START_SALT = "clerk_users.external_accounts.start"
 SCOPE_RE = re.compile(r"^[\w.:/\-]{1,200}$")
+PROMPTS = {"none", "login", "consent", "select_account"}
 
 STRATEGY_TO_PROVIDER_ID: dict[str, str] = {
     f"oauth_{name}": provider_id for name, (_app, provider_id) in PROVIDERS.items()
@@ -95,6 +96,26 @@ def parse_scopes(value: Any, param: str = "additional_scope") -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def parse_auth_params(oidc_prompt: Any = None, oidc_login_hint: Any = None) -> dict[str, str]:
+    """ClerkJS's ``oidc_prompt`` / ``oidc_login_hint`` as authorize-URL parameters."""
+    params: dict[str, str] = {}
+    for param, key, value in (
+        ("oidc_prompt", "prompt", oidc_prompt),
+        ("oidc_login_hint", "login_hint", oidc_login_hint),
+    ):
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str) or len(value) > 320 or not value.isprintable():
+            raise errors.format_invalid(param, f"{param} must be a short printable string.")
+        params[key] = value
+    if "prompt" in params and not set(params["prompt"].split()) <= PROMPTS:
+        raise errors.format_invalid(
+            "oidc_prompt",
+            "oidc_prompt must be none, login, consent or select_account (space separated).",
+        )
+    return params
+
+
 def requested_scopes(provider: Any, additional: str) -> list[str]:
     return list(dict.fromkeys([*provider.get_scope(), *additional.split()]))
 
@@ -138,6 +159,8 @@ def create_external_account(
     additional_scope: Any = None,
     *,
     request: Any = None,
+    oidc_prompt: Any = None,
+    oidc_login_hint: Any = None,
 ) -> ExternalAccount:
     """Create an unverified external account whose ``external_verification_redirect_url``
     starts allauth's connect flow (``process=connect``) for ``strategy``.
@@ -147,6 +170,7 @@ def create_external_account(
     """
     provider = get_provider(request, strategy)
     scopes = parse_scopes(additional_scope)
+    auth_params = parse_auth_params(oidc_prompt, oidc_login_hint)
     redirect = _check_redirect(redirect_url, request)
     account = ExternalAccount(
         user=user,
@@ -154,6 +178,7 @@ def create_external_account(
         redirect_url=redirect,
         additional_scope=" ".join(scopes),
         approved_scopes=" ".join(requested_scopes(provider, " ".join(scopes))),
+        auth_params=auth_params,
     )
     _begin(account, request)
     account.save(force_insert=True)
@@ -166,16 +191,20 @@ def reauthorize(
     additional_scope: Any = None,
     *,
     request: Any = None,
+    oidc_prompt: Any = None,
+    oidc_login_hint: Any = None,
 ) -> ExternalAccount:
     """Start a new connect flow for an existing account (e.g. to grant more scopes)."""
     get_provider(request, account.provider)
     scopes = parse_scopes(additional_scope)
+    auth_params = parse_auth_params(oidc_prompt, oidc_login_hint)
     redirect = _check_redirect(redirect_url, request)
     with transaction.atomic():
         account = ExternalAccount.objects.select_for_update().get(pk=account.pk)
         account.redirect_url = redirect
         extra = dict.fromkeys([*account.additional_scope.split(), *scopes])
         account.additional_scope = " ".join(extra)
+        account.auth_params = auth_params
         _begin(account, request)
         account.save()
     return account

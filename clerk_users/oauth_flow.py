@@ -134,6 +134,7 @@ def start_view(request: HttpRequest, token: str) -> HttpResponse:
             next_url=account.redirect_url or None,
             data={STATE_KEY: account.pk, "scopes": scopes},
             scope=scopes,
+            auth_params={**provider.get_auth_params(), **(account.auth_params or {})},
         )
     except RequestException:  # e.g. an OpenID Connect discovery document out of reach
         logger.warning("%s unreachable while starting a connect flow", account.provider)

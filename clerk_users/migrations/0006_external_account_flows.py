@@ -16,4 +16,9 @@ class Migration(migrations.Migration):
             name="verification_nonce",
             field=models.CharField(blank=True, default="", editable=False, max_length=64),
         ),
+        migrations.AddField(
+            model_name="externalaccount",
+            name="auth_params",
+            field=models.JSONField(blank=True, default=dict, editable=False),
+        ),
     ]

@@ -60,6 +60,8 @@ class ExternalAccount(TimestampedModel):
     # carries: a new flow (reauthorize) invalidates older start links.
     external_verification_redirect_url = models.TextField(blank=True, default="")
     verification_nonce = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Extra authorize-URL parameters of the pending flow (``prompt``, ``login_hint``).
+    auth_params = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ("created_at", "id")

@@ -279,3 +279,42 @@ def test_connecting_twice_keeps_one_account(api: FrontendClient) -> None:
     second = connect(api)
     assert second["id"] == first["id"]
     assert ExternalAccount.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_oidc_prompt_and_login_hint_reach_the_authorize_url(api: FrontendClient) -> None:
+    response = api.post(
+        "me/external_accounts",
+        {
+            "strategy": "oauth_google",
+            "redirect_url": DONE,
+            "oidc_prompt": "select_account",
+            "oidc_login_hint": "ada@example.net",
+        },
+    )
+    assert response.status_code == 200, response.content
+    start = response.json()["response"]["verification"]["external_verification_redirect_url"]
+    query = follow_to_provider(api.client, start, PROVIDERS["google"])
+    assert query["prompt"] == "select_account"
+    assert query["login_hint"] == "ada@example.net"
+    assert query["access_type"] == "online"  # the provider's own settings are kept
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"oidc_prompt": "always"}, "oidc_prompt"),
+        ({"oidc_prompt": "login\nconsent"}, "oidc_prompt"),
+        ({"oidc_login_hint": "x" * 400}, "oidc_login_hint"),
+        ({"oidc_login_hint": {"a": 1}}, "oidc_login_hint"),
+    ],
+)
+def test_bad_oidc_params_are_422(api: FrontendClient, extra: dict[str, Any], param: str) -> None:
+    response = api.post(
+        "me/external_accounts", {"strategy": "oauth_google", "redirect_url": DONE, **extra}
+    )
+    assert response.status_code == 422
+    assert error_code(response) == "form_param_format_invalid"
+    assert response.json()["errors"][0]["meta"]["param_name"] == param
+    assert not ExternalAccount.objects.exists()

@@ -15,8 +15,12 @@ class CreateExternalAccountInput(serializers.Serializer):
     additional_scope = RawJSONField(
         required=False, help_text="Extra OAuth scopes: a list or a comma separated string."
     )
+    oidc_prompt = RawJSONField(required=False, help_text="OIDC prompt, e.g. select_account.")
+    oidc_login_hint = RawJSONField(required=False, help_text="OIDC login_hint.")
 
 
 class ReauthorizeExternalAccountInput(serializers.Serializer):
     redirect_url = serializers.CharField()
     additional_scope = RawJSONField(required=False)
+    oidc_prompt = RawJSONField(required=False)
+    oidc_login_hint = RawJSONField(required=False)

@@ -57,6 +57,8 @@ class ExternalAccountListView(FrontendAPIView):
             params["redirect_url"],
             params.get("additional_scope"),
             request=request._request,
+            oidc_prompt=params.get("oidc_prompt"),
+            oidc_login_hint=params.get("oidc_login_hint"),
         )
         return self.respond(rules.to_json(account))
 
@@ -95,5 +97,7 @@ class ExternalAccountReauthorizeView(FrontendAPIView):
             params["redirect_url"],
             params.get("additional_scope"),
             request=request._request,
+            oidc_prompt=params.get("oidc_prompt"),
+            oidc_login_hint=params.get("oidc_login_hint"),
         )
         return self.respond(rules.to_json(account))
