@@ -301,3 +301,16 @@ def test_password_reset_is_not_sent_to_a_banned_user(client, user):
         reverse("account_reset_password"), {"email": user.primary_email_address.email_address}
     )
     assert not any("reset" in m.body.lower() and "/key/" in m.body for m in mail.outbox)
+
+
+@pytest.mark.parametrize("block", ["ban", "lock"])
+def test_a_signed_in_user_is_signed_out_once_banned_or_locked(client, user, block):
+    from clerk_users import passwords
+
+    response = client.post(reverse("account_login"), {"login": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("account_email")).status_code == 200
+    (users.ban if block == "ban" else passwords.lock)(user)
+    response = client.get(reverse("account_email"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))

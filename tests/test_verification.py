@@ -220,3 +220,17 @@ def test_digest_depends_on_identifier_and_secret_key(email, phone, settings):
     assert a != verification.digest(phone, "123456")
     settings.SECRET_KEY = "another"
     assert a != verification.digest(email, "123456")
+
+
+def test_codes_are_compared_in_constant_time(email, monkeypatch):
+    calls = []
+    real = verification.hmac.compare_digest
+
+    def spy(a, b):
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(verification.hmac, "compare_digest", spy)
+    email.prepare_verification()
+    email.attempt_verification(last_code_from_mail())
+    assert len(calls) == 1
