@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rest_framework import parsers, renderers, viewsets
@@ -11,8 +12,12 @@ from clerk_users.api import errors
 
 
 class ClerkAPIMixin:
-    renderer_classes = [renderers.JSONRenderer]
-    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]
+    renderer_classes: Sequence[Any] = [renderers.JSONRenderer]
+    parser_classes: Sequence[Any] = [
+        parsers.JSONParser,
+        parsers.FormParser,
+        parsers.MultiPartParser,
+    ]
 
     def get_exception_handler(self) -> Any:
         return errors.exception_handler

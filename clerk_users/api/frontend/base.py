@@ -12,6 +12,7 @@ both are understood here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -150,9 +151,12 @@ def flat_data(request: Any) -> dict[str, Any]:
 
 
 class FrontendMixin:
-    authentication_classes: list[Any] = [SessionTokenAuthentication, SessionCookieAuthentication]
-    permission_classes: list[Any] = [permissions.IsAuthenticated]
-    throttle_classes: list[Any] = [FrontendUpdateThrottle]
+    authentication_classes: Sequence[Any] = [
+        SessionTokenAuthentication,
+        SessionCookieAuthentication,
+    ]
+    permission_classes: Sequence[Any] = [permissions.IsAuthenticated]
+    throttle_classes: Sequence[Any] = [FrontendUpdateThrottle]
 
     def initialize_request(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # ClerkJS sends PATCH and DELETE as ``POST ?_method=PATCH``.
@@ -173,11 +177,9 @@ class FrontendMixin:
 
 def register_authentication_class(cls: type, *, first: bool = True) -> None:
     """Let another feature (the Bearer session JWT) join the Frontend API's auth classes."""
-    if cls not in FrontendMixin.authentication_classes:
-        if first:
-            FrontendMixin.authentication_classes.insert(0, cls)
-        else:
-            FrontendMixin.authentication_classes.append(cls)
+    current = list(FrontendMixin.authentication_classes)
+    if cls not in current:
+        FrontendMixin.authentication_classes = [cls, *current] if first else [*current, cls]
 
 
 class FrontendAPIView(FrontendMixin, ClerkAPIView):

@@ -135,7 +135,9 @@ def test_wrong_method_is_json_405(api):
 
 def test_malformed_json_is_400(api):
     response = api.client.patch(
-        "/api/frontend/v1/me", "{nope", content_type="application/json",
+        "/api/frontend/v1/me",
+        "{nope",
+        content_type="application/json",
         HTTP_X_CSRFTOKEN=api.csrf,
     )
     assert response.status_code == 400
@@ -144,7 +146,9 @@ def test_malformed_json_is_400(api):
 
 def test_json_body_that_is_not_an_object_is_400(api):
     response = api.client.patch(
-        "/api/frontend/v1/me", "[1, 2]", content_type="application/json",
+        "/api/frontend/v1/me",
+        "[1, 2]",
+        content_type="application/json",
         HTTP_X_CSRFTOKEN=api.csrf,
     )
     assert response.status_code == 400
@@ -165,12 +169,17 @@ def test_bearer_session_token_of_a_banned_or_locked_user_is_403(make_user, setti
     client = Client(enforce_csrf_checks=True)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     # Bearer requests need no CSRF token (no cookie involved)
-    response = client.patch("/api/frontend/v1/me", '{"first_name": "Via token"}',
-                            content_type="application/json", **auth)
+    response = client.patch(
+        "/api/frontend/v1/me",
+        '{"first_name": "Via token"}',
+        content_type="application/json",
+        **auth,
+    )
     assert response.status_code == 200, response.content
     User.objects.filter(pk=person.pk).update(banned=True)
-    response = client.patch("/api/frontend/v1/me", '{"first_name": "Banned"}',
-                            content_type="application/json", **auth)
+    response = client.patch(
+        "/api/frontend/v1/me", '{"first_name": "Banned"}', content_type="application/json", **auth
+    )
     assert (response.status_code, error_code(response)) == (403, "user_banned")
     User.objects.filter(pk=person.pk).update(banned=False)
     passwords.lock(User.objects.get(pk=person.pk))
@@ -183,7 +192,9 @@ def test_bearer_session_token_of_a_banned_or_locked_user_is_403(make_user, setti
 
 def test_json_null_body_is_400(api):
     response = api.client.patch(
-        "/api/frontend/v1/me", "null", content_type="application/json",
+        "/api/frontend/v1/me",
+        "null",
+        content_type="application/json",
         HTTP_X_CSRFTOKEN=api.csrf,
     )
     assert (response.status_code, error_code(response)) == (400, "malformed_request")

@@ -33,8 +33,10 @@ def hammer(client, path, payloads):
         try:
             barrier.wait()
             response = client.post(path, payload)
-            results[index] = (response.status_code, response.json()["errors"][0]["code"]
-                              if response.status_code >= 400 else "ok")
+            results[index] = (
+                response.status_code,
+                response.json()["errors"][0]["code"] if response.status_code >= 400 else "ok",
+            )
         finally:
             connections.close_all()
 
@@ -65,8 +67,9 @@ def test_parallel_wrong_codes_never_exceed_the_limit(make_user, sms_outbox, kind
 
     incorrect = [r for r in results if r == (422, "form_code_incorrect")]
     assert len(incorrect) == 3, results
-    assert all(r in {(422, "form_code_incorrect"), (400, "verification_failed")}
-               for r in results), results
+    assert all(
+        r in {(422, "form_code_incorrect"), (400, "verification_failed")} for r in results
+    ), results
     model = EmailAddress if kind == "email_address" else PhoneNumber
     fresh = model.objects.get(pk=identifier.pk)
     assert fresh.verification_attempts == 3

@@ -15,13 +15,20 @@ pytestmark = pytest.mark.django_db
 
 KINDS = {
     "email_address": {
-        "path": "me/email_addresses", "value": "New.Person@Example.com",
-        "stored": "new.person@example.com", "strategy": "email_code", "model": EmailAddress,
+        "path": "me/email_addresses",
+        "value": "New.Person@Example.com",
+        "stored": "new.person@example.com",
+        "strategy": "email_code",
+        "model": EmailAddress,
         "bad": "not-an-email",
     },
     "phone_number": {
-        "path": "me/phone_numbers", "value": "+1 (415) 555-0199", "stored": "+14155550199",
-        "strategy": "phone_code", "model": PhoneNumber, "bad": "12",
+        "path": "me/phone_numbers",
+        "value": "+1 (415) 555-0199",
+        "stored": "+14155550199",
+        "strategy": "phone_code",
+        "model": PhoneNumber,
+        "bad": "12",
     },
 }
 
@@ -181,14 +188,19 @@ def test_delete_primary_email_refused_while_others_exist(api, user):
     identifiers.verify(user.create_email_address("second@example.com"))
     response = api.delete(f"me/email_addresses/{primary.pk}")
     assert (response.status_code, error_code(response)) == (
-        422, "primary_identification_cannot_be_deleted"
+        422,
+        "primary_identification_cannot_be_deleted",
     )
     assert EmailAddress.objects.filter(pk=primary.pk).exists()
 
 
 def test_unknown_id_is_404(api, kind):
     spec = KINDS[kind]
-    for method, suffix in [("get", ""), ("delete", ""), ("post", "/prepare_verification"),
-                           ("post", "/attempt_verification")]:
+    for method, suffix in [
+        ("get", ""),
+        ("delete", ""),
+        ("post", "/prepare_verification"),
+        ("post", "/attempt_verification"),
+    ]:
         response = api.call(method, f"{spec['path']}/idn_doesnotexist{suffix}", {})
         assert (response.status_code, error_code(response)) == (404, "resource_not_found")

@@ -25,8 +25,7 @@ KINDS = [
 
 def snapshot():
     return [
-        sorted(model.objects.values_list())
-        for model in (EmailAddress, PhoneNumber, Web3Wallet)
+        sorted(model.objects.values_list()) for model in (EmailAddress, PhoneNumber, Web3Wallet)
     ]
 
 
@@ -48,13 +47,12 @@ def test_other_users_identifiers_are_404(
     user, victim, method, suffix, payload, path, kind, strategy, param, body
 ):
     attacker = FrontendClient(user)
-    model = {"email_address": EmailAddress, "phone_number": PhoneNumber,
-             "web3_wallet": Web3Wallet}[kind]
+    model = {"email_address": EmailAddress, "phone_number": PhoneNumber, "web3_wallet": Web3Wallet}[
+        kind
+    ]
     targets = list(model.objects.filter(user=victim))
     assert len(targets) == 2
-    data = {
-        k.format(param=param): v.format(strategy=strategy) for k, v in payload.items()
-    }
+    data = {k.format(param=param): v.format(strategy=strategy) for k, v in payload.items()}
     before = snapshot()
     for target in targets:
         response = attacker.call(method, f"{path}/{target.pk}{suffix}", data, body=body)
@@ -67,8 +65,7 @@ def test_other_users_identifiers_are_404(
 
 def test_primary_pointer_to_another_users_identifier_is_refused(user, victim):
     attacker = FrontendClient(user)
-    for field in ("primary_email_address_id", "primary_phone_number_id",
-                  "primary_web3_wallet_id"):
+    for field in ("primary_email_address_id", "primary_phone_number_id", "primary_web3_wallet_id"):
         response = attacker.patch("me", {field: getattr(victim, field)})
         assert response.status_code == 422
     victim.refresh_from_db()

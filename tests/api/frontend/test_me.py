@@ -44,8 +44,15 @@ def test_get_me_is_the_frontend_user_without_private_metadata(api, user):
 def test_patch_me_updates_profile_fields(api, user, body):
     response = api.patch(
         "me",
-        _encode(body, {"first_name": "Ada", "last_name": "Lovelace", "username": "ada_l",
-                       "unsafe_metadata": {"theme": "dark"}}),
+        _encode(
+            body,
+            {
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "username": "ada_l",
+                "unsafe_metadata": {"theme": "dark"},
+            },
+        ),
         body=body,
     )
     assert response.status_code == 200, response.content
@@ -221,14 +228,18 @@ def test_change_password_keeps_this_session(api, user, body):
 def test_change_password_signs_out_other_sessions(api, user, body, monkeypatch):
     calls = []
     monkeypatch.setattr(
-        sessions, "revoke_other_sessions",
+        sessions,
+        "revoke_other_sessions",
         lambda u, keep_session_key=None: calls.append((u.pk, keep_session_key)) or 1,
     )
     other_browser = FrontendClient(user)
     response = api.post(
         "me/change_password",
-        {"current_password": "correct horse battery", "new_password": "a new long passphrase",
-         "sign_out_of_other_sessions": "true" if body != "json" else True},
+        {
+            "current_password": "correct horse battery",
+            "new_password": "a new long passphrase",
+            "sign_out_of_other_sessions": "true" if body != "json" else True,
+        },
         body=body,
     )
     assert response.status_code == 200, response.content
@@ -264,15 +275,34 @@ def test_change_password_wrong_current_password_locks_after_the_limit(api, user,
     [
         ({"new_password": "a new long passphrase"}, "form_param_missing", "current_password"),
         ({"current_password": "correct horse battery"}, "form_param_missing", "new_password"),
-        ({"current_password": "correct horse battery", "new_password": "short"},
-         "form_password_length_too_short", "new_password"),
-        ({"current_password": "correct horse battery", "new_password": "password123"},
-         "form_password_pwned", "new_password"),
-        ({"current_password": "correct horse battery", "new_password": "a new long passphrase",
-          "sign_out_of_other_sessions": "maybe"}, "form_param_format_invalid",
-         "sign_out_of_other_sessions"),
-        ({"current_password": "correct horse battery", "new_password": "a new long passphrase",
-          "password": "x"}, "form_param_unknown", "password"),
+        (
+            {"current_password": "correct horse battery", "new_password": "short"},
+            "form_password_length_too_short",
+            "new_password",
+        ),
+        (
+            {"current_password": "correct horse battery", "new_password": "password123"},
+            "form_password_pwned",
+            "new_password",
+        ),
+        (
+            {
+                "current_password": "correct horse battery",
+                "new_password": "a new long passphrase",
+                "sign_out_of_other_sessions": "maybe",
+            },
+            "form_param_format_invalid",
+            "sign_out_of_other_sessions",
+        ),
+        (
+            {
+                "current_password": "correct horse battery",
+                "new_password": "a new long passphrase",
+                "password": "x",
+            },
+            "form_param_unknown",
+            "password",
+        ),
     ],
 )
 def test_change_password_errors(api, user, body, payload, code, param):
@@ -287,8 +317,9 @@ def test_change_password_errors(api, user, body, payload, code, param):
 def test_change_password_without_a_current_password_sets_the_first_one(make_user, body):
     passwordless = make_user(password=None)
     client = FrontendClient(passwordless)
-    response = client.post("me/change_password", {"new_password": "first real passphrase"},
-                           body=body)
+    response = client.post(
+        "me/change_password", {"new_password": "first real passphrase"}, body=body
+    )
     assert response.status_code == 200, response.content
     assert response.json()["response"]["password_enabled"] is True
     passwordless.refresh_from_db()
@@ -299,8 +330,11 @@ def test_change_password_with_real_session_revocation_keeps_this_session(api, us
     other_browser = FrontendClient(user)
     response = api.post(
         "me/change_password",
-        {"current_password": "correct horse battery", "new_password": "a new long passphrase",
-         "sign_out_of_other_sessions": True},
+        {
+            "current_password": "correct horse battery",
+            "new_password": "a new long passphrase",
+            "sign_out_of_other_sessions": True,
+        },
     )
     assert response.status_code == 200, response.content
     assert api.get("me").status_code == 200

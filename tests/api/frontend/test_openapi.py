@@ -52,8 +52,9 @@ def test_frontend_user_schema_has_no_private_metadata(schema):
 
 def test_request_bodies_accept_json_and_forms(schema):
     body = schema["paths"]["/me"]["patch"]["requestBody"]["content"]
-    assert {"application/json", "application/x-www-form-urlencoded",
-            "multipart/form-data"} <= set(body)
+    assert {"application/json", "application/x-www-form-urlencoded", "multipart/form-data"} <= set(
+        body
+    )
     props = schema["components"]["schemas"]["PatchedUpdateMeInput"]["properties"]
     assert "private_metadata" not in props and "public_metadata" not in props
     attempt = schema["paths"]["/me/web3_wallets/{id}/attempt_verification"]["post"]

@@ -22,8 +22,9 @@ SECRET = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=6, max_size=12)
 LEAF = st.one_of(SECRET, st.integers(min_value=10**12, max_value=10**15).map(lambda n: f"PRIV{n}"))
 PRIVATE = st.recursive(
     st.dictionaries(SECRET, LEAF, min_size=1, max_size=4),
-    lambda children: st.dictionaries(SECRET, st.one_of(LEAF, children, st.lists(LEAF, max_size=3)),
-                                     min_size=1, max_size=4),
+    lambda children: st.dictionaries(
+        SECRET, st.one_of(LEAF, children, st.lists(LEAF, max_size=3)), min_size=1, max_size=4
+    ),
     max_leaves=12,
 )
 PUBLIC = st.dictionaries(st.sampled_from(["plan", "role", "tier"]), st.integers(0, 9), max_size=3)
@@ -51,8 +52,11 @@ def keys_in(value):
             yield from keys_in(item)
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(private=PRIVATE, public=PUBLIC, unsafe=PUBLIC)
 def test_private_metadata_never_reaches_the_frontend(make_user, private, public, unsafe):
     cache.clear()
@@ -72,8 +76,10 @@ def test_private_metadata_never_reaches_the_frontend(make_user, private, public,
         client.patch("me/metadata", {"private_metadata": {"x": 1}}),
         client.get("me/email_addresses"),
         client.get(f"me/email_addresses/{email_id}"),
-        client.post("me/change_password",
-                    {"current_password": "correct horse battery", "new_password": "new pass 12345"}),
+        client.post(
+            "me/change_password",
+            {"current_password": "correct horse battery", "new_password": "new pass 12345"},
+        ),
     ]
     secrets = set(strings_in(private))
     for response in responses:

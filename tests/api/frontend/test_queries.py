@@ -31,8 +31,11 @@ def test_get_me_query_count_is_constant(make_user, django_assert_max_num_queries
     big.create_email_address("pending@example.com").prepare_verification("email_code")
     small_count, _ = count_get_me(FrontendClient(small))
     big_count, data = count_get_me(FrontendClient(big))
-    assert (len(data["email_addresses"]), len(data["phone_numbers"]),
-            len(data["web3_wallets"])) == (6, 5, 2)
+    assert (
+        len(data["email_addresses"]),
+        len(data["phone_numbers"]),
+        len(data["web3_wallets"]),
+    ) == (6, 5, 2)
     assert big_count == small_count
     client = FrontendClient(big)
     with django_assert_max_num_queries(BUDGET):

@@ -28,7 +28,8 @@ def add_and_prepare(api, account, body="json"):
     wallet_id = response.json()["response"]["id"]
     response = api.post(
         f"me/web3_wallets/{wallet_id}/prepare_verification",
-        {"strategy": "web3_metamask_signature"}, body=body,
+        {"strategy": "web3_metamask_signature"},
+        body=body,
     )
     assert response.status_code == 200, response.content
     return wallet_id, response.json()["response"]["verification"]
@@ -41,7 +42,8 @@ def test_wallet_verified_by_signature(api, user, wallet, body):
     assert verification["nonce"] in verification["message"]
     response = api.post(
         f"me/web3_wallets/{wallet_id}/attempt_verification",
-        {"signature": sign(wallet, verification["message"])}, body=body,
+        {"signature": sign(wallet, verification["message"])},
+        body=body,
     )
     assert response.status_code == 200, response.content
     assert response.json()["response"]["verification"]["status"] == "verified"
@@ -54,7 +56,8 @@ def test_signature_by_another_key_is_incorrect(api, user, wallet, body):
     wallet_id, verification = add_and_prepare(api, wallet, body)
     response = api.post(
         f"me/web3_wallets/{wallet_id}/attempt_verification",
-        {"signature": sign(Account.create(), verification["message"])}, body=body,
+        {"signature": sign(Account.create(), verification["message"])},
+        body=body,
     )
     assert (response.status_code, error_code(response)) == (422, "form_code_incorrect")
     assert Web3Wallet.objects.get(pk=wallet_id).verification_status == "unverified"
@@ -71,12 +74,15 @@ def test_signature_of_another_message_is_incorrect(api, user, wallet):
 
 def test_old_nonce_is_useless_after_a_new_prepare(api, user, wallet):
     wallet_id, first = add_and_prepare(api, wallet)
-    response = api.post(f"me/web3_wallets/{wallet_id}/prepare_verification",
-                        {"strategy": "web3_metamask_signature"})
+    response = api.post(
+        f"me/web3_wallets/{wallet_id}/prepare_verification", {"strategy": "web3_metamask_signature"}
+    )
     second = response.json()["response"]["verification"]
     assert second["nonce"] != first["nonce"]
-    response = api.post(f"me/web3_wallets/{wallet_id}/attempt_verification",
-                        {"signature": sign(wallet, first["message"])})
+    response = api.post(
+        f"me/web3_wallets/{wallet_id}/attempt_verification",
+        {"signature": sign(wallet, first["message"])},
+    )
     assert (response.status_code, error_code(response)) == (422, "form_code_incorrect")
 
 
@@ -118,8 +124,10 @@ def test_without_eth_account_the_routes_say_backend_api_only(api, user, wallet, 
     monkeypatch.setattr(web3, "available", lambda: False)
     calls = [
         ("me/web3_wallets", {"web3_wallet": Account.create().address}),
-        (f"me/web3_wallets/{existing.pk}/prepare_verification",
-         {"strategy": "web3_metamask_signature"}),
+        (
+            f"me/web3_wallets/{existing.pk}/prepare_verification",
+            {"strategy": "web3_metamask_signature"},
+        ),
         (f"me/web3_wallets/{existing.pk}/attempt_verification", {"signature": "0x00"}),
     ]
     for path, payload in calls:

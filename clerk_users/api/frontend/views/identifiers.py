@@ -179,7 +179,10 @@ def _schema(kind: str, create_input: Any, attempt_input: Any, item: Any, name: s
 class EmailAddressViewSet(_IdentifierViewSet):
     kind = "email_address"
     create_input = CreateEmailAddressInput
-    to_json = staticmethod(email_address_json)
+
+    @staticmethod
+    def to_json(identifier: Any) -> dict[str, Any]:
+        return email_address_json(identifier)
 
 
 @_schema(
@@ -188,7 +191,10 @@ class EmailAddressViewSet(_IdentifierViewSet):
 class PhoneNumberViewSet(_IdentifierViewSet):
     kind = "phone_number"
     create_input = CreatePhoneNumberInput
-    to_json = staticmethod(phone_number_json)
+
+    @staticmethod
+    def to_json(identifier: Any) -> dict[str, Any]:
+        return phone_number_json(identifier)
 
 
 @_schema(
@@ -202,7 +208,10 @@ class Web3WalletViewSet(_IdentifierViewSet):
     kind = "web3_wallet"
     create_input = CreateWeb3WalletInput
     attempt_input = AttemptSignatureInput
-    to_json = staticmethod(web3_wallet_json)
+
+    @staticmethod
+    def to_json(identifier: Any) -> dict[str, Any]:
+        return web3_wallet_json(identifier)
 
     def check_kind_available(self) -> None:
         web3.ensure_available()

@@ -81,7 +81,7 @@ class MeViewSet(FrontendViewSet):
 
     @extend_schema(operation_id="delete_me", responses={200: DeletedEnvelope}, tags=["me"])
     def destroy(self, request: Request) -> Response:
-        user = request.user
+        user: Any = request.user
         if not user.delete_self_enabled:
             raise errors.ClerkError(
                 "delete_self_not_enabled",
@@ -112,7 +112,7 @@ class MeViewSet(FrontendViewSet):
     )
     def change_password(self, request: Request) -> Response:
         params = read_params(request, ChangePasswordInput)
-        user = request.user
+        user: Any = request.user
         if user.password_enabled:
             current = params.get("current_password")
             if not current:
