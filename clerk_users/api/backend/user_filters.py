@@ -94,7 +94,7 @@ def _phone(value: str) -> str:
 
 def parse_bool(params: Any, name: str) -> bool | None:
     raw = params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     lowered = raw.strip().lower()
     if lowered in ("true", "1"):
@@ -106,7 +106,7 @@ def parse_bool(params: Any, name: str) -> bool | None:
 
 def parse_int(params: Any, name: str, *, minimum: int, maximum: int | None = None) -> int | None:
     raw = params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         value = int(raw)
