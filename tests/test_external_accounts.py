@@ -518,3 +518,26 @@ def test_admin_lists_and_deletes_external_accounts(user: Any, browser: Client) -
     )
     assert response.status_code == 302
     assert not ExternalAccount.objects.exists() and not SocialAccount.objects.exists()
+
+
+@pytest.mark.django_db
+def test_connecting_never_touches_another_users_address(
+    make_user: Any, browser: Client, user: Any
+) -> None:
+    victim = make_user(username="victim2", email_address="v2@example.com")
+    victim.create_email_address("grace@example.org")  # unverified, the victim's
+    account = connect_github(browser)
+    assert account.is_verified and account.user_id == user.pk
+    address = EmailAddress.objects.get(email_address="grace@example.org")
+    assert address.user_id == victim.pk and not address.is_verified
+    assert address.linked_external_account_id is None
+
+
+@pytest.mark.django_db
+def test_connecting_verifies_the_users_own_unverified_address(user: Any, browser: Client) -> None:
+    own = user.create_email_address("grace@example.org")
+    assert not own.is_verified
+    account = connect_github(browser)
+    own.refresh_from_db()
+    assert own.is_verified and own.verification_strategy == "from_oauth_github"
+    assert own.linked_external_account_id == account.pk
