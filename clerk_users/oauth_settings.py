@@ -34,15 +34,22 @@ PROVIDERS: dict[str, tuple[str, str]] = {
 
 LINKEDIN_SERVER_URL = "https://www.linkedin.com/oauth"
 
-# Per-provider allauth settings that are not credentials (scopes Clerk asks for by default).
+# Per-provider allauth settings that are not credentials: the scopes Clerk asks for by
+# default, and PKCE wherever the provider supports it for web apps (X requires it).
+PKCE = {"OAUTH_PKCE_ENABLED": True}
 PROVIDER_SETTINGS: dict[str, dict[str, Any]] = {
     "github": {"SCOPE": ["read:user", "user:email"]},
-    "google": {"SCOPE": ["openid", "profile", "email"], "AUTH_PARAMS": {"access_type": "online"}},
-    "gitlab": {"SCOPE": ["read_user"]},
+    "google": {
+        "SCOPE": ["openid", "profile", "email"],
+        "AUTH_PARAMS": {"access_type": "online"},
+        **PKCE,
+    },
+    "gitlab": {"SCOPE": ["read_user"], **PKCE},
     "discord": {"SCOPE": ["identify", "email"]},
-    "twitter_oauth2": {"SCOPE": ["users.read", "tweet.read"]},
+    "twitter_oauth2": {"SCOPE": ["users.read", "tweet.read"], **PKCE},
     "twitch": {"SCOPE": ["user:read:email"]},
-    "microsoft": {"SCOPE": ["User.Read", "openid", "email", "profile"]},
+    "dropbox": {**PKCE},
+    "microsoft": {"SCOPE": ["User.Read", "openid", "email", "profile"], **PKCE},
     "openid_connect": {"SCOPE": ["openid", "profile", "email"]},
 }
 

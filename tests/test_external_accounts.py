@@ -47,10 +47,13 @@ def test_connect_flow_for_each_provider(name: str, user: Any, browser: Client) -
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         mock_provider(rsps, provider)
         query = follow_to_provider(browser, start_url, provider)
-        if name == "twitter":  # PKCE on by default for X: allauth sends the challenge
-            assert query["code_challenge_method"] == "S256"
+        pkce = name in ("twitter", "google", "gitlab", "dropbox", "microsoft")
+        if pkce:  # allauth sends the challenge, then the verifier to the token endpoint
+            assert query["code_challenge_method"] == "S256" and query["code_challenge"]
         response = callback(browser, query, code="the-code")
         token_calls = [c for c in rsps.calls if "token" in c.request.url.lower()]
+        token_body = str(token_calls[0].request.body or "") + token_calls[0].request.url
+        assert ("code_verifier" in token_body) == pkce
     assert response.status_code == 302, response.content[:400]
     assert response["Location"] == DONE
     assert token_calls, "the token endpoint was called"
