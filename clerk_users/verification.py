@@ -218,6 +218,10 @@ def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Iden
             pk=identifier.pk, verification_status=VerificationStatus.UNVERIFIED
         ).update(verification_status=VerificationStatus.FAILED)
         identifier.verification_status = VerificationStatus.FAILED
+    # A wrong code counts toward the user's lockout as a wrong password does (contract §3).
+    from clerk_users import passwords
+
+    passwords.record_failed_attempt(identifier.user)
     raise errors.ClerkError(
         "form_code_incorrect",
         "is incorrect",

@@ -234,3 +234,19 @@ def test_codes_are_compared_in_constant_time(email, monkeypatch):
     email.prepare_verification()
     email.attempt_verification(last_code_from_mail())
     assert len(calls) == 1
+
+
+def test_wrong_codes_count_toward_the_user_lockout(user, settings):
+    from clerk_users.models import User
+
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "LOCKOUT_MAX_ATTEMPTS": 4}
+    for n in range(2):
+        email = user.create_email_address(f"lock{n}@example.com")
+        email.prepare_verification()
+        code = last_code_from_mail()
+        for _ in range(2):
+            with pytest.raises(ClerkError):
+                email.attempt_verification(wrong(code))
+    user = User.objects.get(pk=user.pk)
+    assert user.failed_verification_attempts == 4
+    assert user.locked and not user.is_active
