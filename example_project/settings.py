@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -23,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI assets served locally (offline docs) when drf-spectacular-sidecar is installed.
+    *(["drf_spectacular_sidecar"] if importlib.util.find_spec("drf_spectacular_sidecar") else []),
     "allauth",
     "allauth.account",
     "allauth.socialaccount",

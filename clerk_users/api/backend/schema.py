@@ -14,7 +14,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView, _get_sidecar_url
 from rest_framework import serializers
 
 from clerk_users.api.backend import user_filters
@@ -210,17 +210,10 @@ class SecretKeyAuthenticationScheme(OpenApiAuthenticationExtension):
         return {"type": "http", "scheme": "bearer", "bearerFormat": "sk_test_... / sk_live_..."}
 
 
-def _swagger_settings() -> dict[str, Any]:
-    """Serve Swagger UI's assets from drf-spectacular-sidecar when installed (works offline),
-    else from drf-spectacular's default CDN."""
+def _sidecar_installed() -> bool:
     from django.apps import apps
 
-    if not apps.is_installed("drf_spectacular_sidecar"):
-        return {}
-    return {
-        "SWAGGER_UI_DIST": "SIDECAR",
-        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    }
+    return apps.is_installed("drf_spectacular_sidecar")
 
 
 class BackendSchemaView(SpectacularAPIView):
@@ -232,6 +225,21 @@ class BackendSchemaView(SpectacularAPIView):
 
 
 class BackendDocsView(SpectacularSwaggerView):
-    custom_settings = {**SPECTACULAR, **_swagger_settings()}
+    """Swagger UI; its assets come from drf-spectacular-sidecar when that app is installed
+    (works offline), else from drf-spectacular's default CDN."""
+
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
+    title = "clerk_users Backend API"
+
+    @staticmethod
+    def _swagger_ui_resource(filename: str) -> str:
+        if _sidecar_installed():
+            return _get_sidecar_url(f"swagger-ui-dist/{filename}")
+        return SpectacularSwaggerView._swagger_ui_resource(filename)
+
+    @staticmethod
+    def _swagger_ui_favicon() -> str:
+        if _sidecar_installed():
+            return _get_sidecar_url("swagger-ui-dist/favicon-32x32.png")
+        return SpectacularSwaggerView._swagger_ui_favicon()

@@ -82,6 +82,10 @@ def test_swagger_ui_page(client: Any) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert "swagger" in html.lower() and "openapi.json" in html
+    from django.apps import apps
+
+    if apps.is_installed("drf_spectacular_sidecar"):  # offline: assets served locally
+        assert "cdn.jsdelivr" not in html and "drf_spectacular_sidecar" in html
 
 
 @pytest.mark.django_db
