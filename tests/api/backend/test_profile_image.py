@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from clerk_backend_api import Clerk, models
+from django.core.files.base import ContentFile
 
 from clerk_users.models import Image, User
 from tests import image_corpus as corpus
@@ -148,3 +149,32 @@ def test_live_server_round_trip(clerk: Any, live_server: Any, settings: Any) -> 
     removed = clerk.users.delete_profile_image(user_id=user.pk)
     assert removed.has_image is False and removed.image_url.startswith(live_server.url)
     assert corpus.stored_names(storage) == [] and not Image.objects.exists()
+
+
+@pytest.mark.django_db
+def test_user_list_with_images_costs_no_query_per_user(
+    api: Any, make_user: Any, storage: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_users(count: int) -> None:
+        for _ in range(count):
+            with django_capture_on_commit_callbacks(execute=True):
+                make_user().set_profile_image(ContentFile(corpus.gif()))
+
+    def list_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get("/users", {"limit": 100})
+        assert response.status_code == 200
+        assert all(
+            u["has_image"] and "/media/profile_images/" in u["image_url"] for u in response.json()
+        )
+        return len(queries)
+
+    add_users(2)
+    list_queries()  # warm-up: the secret key's first use writes its last_used_at
+    few = list_queries()
+    add_users(10)
+    print(f"GET /users queries: {few} for 2 users")
+    assert list_queries() == few  # constant: profile_image is prefetched, URLs need no query
