@@ -1,0 +1,44 @@
+"""``/me/external_accounts`` against its OpenAPI schema (schemathesis, bounded): no 5xx, only
+documented statuses and bodies, JSON everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, Phase, settings
+
+from clerk_users import signing_keys, tokens
+from tests.token_helpers import make_session, pem
+
+schema = schemathesis.openapi.from_wsgi(
+    "/api/frontend/v1/openapi.json", get_wsgi_application()
+).include(path_regex=r"^/me/external_accounts")
+
+
+@pytest.fixture
+def bearer(make_user: Any, settings: Any) -> str:
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "SIGNING_KEYS": [pem(0)]}
+    signing_keys.clear_cache()
+    person = make_user()
+    person.create_external_account("oauth_github", "http://localhost:3000/done")
+    yield tokens.session_token(make_session(person))
+    signing_keys.clear_cache()
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_external_account_operations_conform(case: Any, bearer: str) -> None:
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {bearer}"},
+        excluded_checks=[schemathesis.specs.openapi.checks.positive_data_acceptance],
+    )
