@@ -478,3 +478,20 @@ def test_inline_adding_the_same_address_twice_is_a_form_error(staff_client, user
     assert response.status_code == 200
     assert "added twice" in form_errors(response)
     assert db_snapshot() == before
+
+
+def test_changelist_queries_do_not_grow_with_users(staff_client, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(5):
+        make_user()
+    staff_client.get(reverse(CHANGELIST))  # warm-up: session activity is written once
+    with CaptureQueriesContext(connection) as few:
+        assert staff_client.get(reverse(CHANGELIST)).status_code == 200
+    for _ in range(45):
+        make_user()
+    with CaptureQueriesContext(connection) as many:
+        response = staff_client.get(reverse(CHANGELIST))
+    assert len(response.context["cl"].result_list) == 51
+    assert len(many.captured_queries) == len(few.captured_queries)
