@@ -37,6 +37,11 @@ class ClerkUserQuerySet(models.QuerySet):
 class ClerkUserManager(BaseUserManager.from_queryset(ClerkUserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
+    def get_by_natural_key(self, username: str | None) -> Any:
+        """Usernames are unique case-insensitively (and stored lowercase): so is the lookup
+        used by Django's login and ``createsuperuser``."""
+        return self.get(username__iexact=username)
+
     def create_user(
         self,
         username: str | None = None,

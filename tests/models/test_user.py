@@ -219,3 +219,20 @@ def test_with_identifiers_is_constant_in_queries(django_assert_max_num_queries):
     assert len(data) == 100
     assert len(ten.captured_queries) <= 10, [q["sql"] for q in ten.captured_queries]
     print(f"with_identifiers + user_json: {len(ten.captured_queries)} queries for 10 and 100")
+
+
+def test_natural_key_lookup_is_case_insensitive(user):
+    from django.contrib.auth import authenticate
+
+    assert User.objects.get_by_natural_key(user.username.upper()).pk == user.pk
+    assert authenticate(username=user.username.upper(), password="correct horse battery")
+
+
+def test_createsuperuser_refuses_a_taken_username_in_another_case(user, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "root password 123")
+    before = db_snapshot()
+    with pytest.raises(CommandError):
+        call_command("createsuperuser", interactive=False, username=user.username.upper())
+    assert db_snapshot() == before
