@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 
 from clerk_users import signing_keys, tokens
@@ -18,6 +20,17 @@ ROUTES = r"^/me(/(metadata|change_password|email_addresses|phone_numbers|web3_wa
 schema = schemathesis.openapi.from_wsgi(
     "/api/frontend/v1/openapi.json", get_wsgi_application()
 ).include(path_regex=ROUTES)
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection_open() -> Any:
+    """Requests go straight to the WSGI handler, whose ``request_finished`` signal would close
+    the test's PostgreSQL connection mid-transaction; Django's test client disconnects it too."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
