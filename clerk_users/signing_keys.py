@@ -241,3 +241,62 @@ def check_signing_keys(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         ]
     return []
+
+
+@register()
+def check_session_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """The other session/token settings: numbers in range, origins, the Firebase key shape,
+    and the activity middleware (without it revocation relies on the session store alone)."""
+    from django.conf import settings
+
+    from clerk_users.internal.urls import origin_of
+
+    problems: list[Any] = []
+    ranges = {
+        "ACTIVITY_THROTTLE": (0, 86400),
+        "SESSION_ABANDON_AFTER": (1, 10 * 365 * 86400),
+        "SIGNING_KEY_RETIRED_PUBLISH_FOR": (0, 365 * 86400),
+        "JWKS_CACHE_MAX_AGE": (0, 86400),
+        "TOKEN_CLOCK_SKEW": (0, 300),
+        "TRUSTED_PROXY_COUNT": (1, 10),
+    }
+    for name, (low, high) in ranges.items():
+        value = app_settings.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems.append(
+                Error(
+                    f'CLERK_USERS["{name}"] must be an integer from {low} to {high}, '
+                    f"not {value!r}.",
+                    hint="See the Settings table in the README.",
+                    id="clerk_users.E103",
+                )
+            )
+    for origin in app_settings.get("AUTHORIZED_PARTIES") or []:
+        if origin_of(origin) is None:
+            problems.append(
+                Error(
+                    f'CLERK_USERS["AUTHORIZED_PARTIES"] has {origin!r}, not an origin.',
+                    hint='Give origins such as "https://app.example.com".',
+                    id="clerk_users.E104",
+                )
+            )
+    account = app_settings.FIREBASE_SERVICE_ACCOUNT
+    if isinstance(account, dict) and not {"client_email", "private_key"} <= set(account):
+        problems.append(
+            Error(
+                'CLERK_USERS["FIREBASE_SERVICE_ACCOUNT"] lacks client_email or private_key.',
+                hint="Use the JSON key file of a Firebase service account (or its path).",
+                id="clerk_users.E105",
+            )
+        )
+    if "clerk_users.middleware.SessionActivityMiddleware" not in settings.MIDDLEWARE:
+        problems.append(
+            Warning(
+                "SessionActivityMiddleware is not in MIDDLEWARE: session activity is not "
+                "recorded and revocation relies on the session store alone.",
+                hint='Add "clerk_users.middleware.SessionActivityMiddleware" after '
+                "AuthenticationMiddleware.",
+                id="clerk_users.W102",
+            )
+        )
+    return problems

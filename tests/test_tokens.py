@@ -401,3 +401,18 @@ def test_clerk_node_sdk_verifies_our_tokens(session: Any) -> None:
     assert not node_verify(expired, {"jwtKey": key})["ok"]
     forged = forge({"alg": "HS256", "kid": active.kid}, _claims(session), public_pem(0))
     assert not node_verify(forged, {"jwtKey": key})["ok"]
+
+
+def test_system_checks_on_session_settings(settings: Any, db: Any) -> None:
+    assert not {m.id for m in run_checks()} & {"clerk_users.E103", "clerk_users.W102"}
+    settings.CLERK_USERS = {
+        **settings.CLERK_USERS,
+        "TOKEN_CLOCK_SKEW": 3600,
+        "AUTHORIZED_PARTIES": ["not an origin"],
+        "FIREBASE_SERVICE_ACCOUNT": {"client_email": "x@example.com"},
+    }
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != "clerk_users.middleware.SessionActivityMiddleware"
+    ]
+    ids = {m.id for m in run_checks()}
+    assert {"clerk_users.E103", "clerk_users.E104", "clerk_users.E105", "clerk_users.W102"} <= ids
