@@ -88,3 +88,50 @@ def test_same_provider_account_connected_by_many_users_at_once(
     assert losers.count() == USERS - 1
     assert {a.verification_error["code"] for a in losers} == {"external_account_exists"}
     assert all(a.social_account_id is None and a.provider_user_id == "" for a in losers)
+
+
+def test_deleting_two_last_ways_in_at_once_keeps_one(make_user: Any) -> None:
+    """A user whose only ways in are two external accounts deletes both at once: the user's
+    row lock serialises the "last way to sign in" rule, so exactly one deletion succeeds."""
+    from clerk_users import external_accounts
+    from clerk_users.errors import ClerkError
+
+    user = make_user(username=None, email_address=[], password=None)
+    user.set_unusable_password()
+    user.save()
+    accounts = []
+    for uid in ("1", "2"):
+        social = SocialAccount.objects.create(user=user, provider="github", uid=uid)
+        accounts.append(
+            ExternalAccount.objects.create(
+                user=user,
+                provider="oauth_github",
+                provider_user_id=uid,
+                social_account=social,
+                verification_status="verified",
+            )
+        )
+    barrier = threading.Barrier(2)
+    outcomes: list[Any] = [None, None]
+
+    def run(i: int) -> None:
+        try:
+            account = ExternalAccount.objects.select_related("user").get(pk=accounts[i].pk)
+            barrier.wait(timeout=20)
+            external_accounts.delete_external_account(account, keep_sign_in=True)
+            outcomes[i] = "deleted"
+        except ClerkError as exc:
+            outcomes[i] = exc.clerk_code
+        except BaseException as exc:  # asserted below
+            outcomes[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(map(str, outcomes)) == ["deleted", "last_identification_deletion_failed"]
+    assert ExternalAccount.objects.filter(user=user).count() == 1
+    assert SocialAccount.objects.filter(user=user).count() == 1
