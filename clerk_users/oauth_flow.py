@@ -119,7 +119,9 @@ def start_view(request: HttpRequest, token: str) -> HttpResponse:
     if account is None or loaded is None or account.verification_nonce != loaded[1]:
         return _json_error(errors.NotFound("This connection link is invalid or was replaced."))
     if not request.user.is_authenticated or request.user.pk != account.user_id:
-        return fail(request, account.pk, "session_mismatch")  # type: ignore[return-value]
+        # Someone else's browser: send it back with the error, change nothing.
+        params = {"error": "session_mismatch", "external_account_id": account.pk}
+        return HttpResponseRedirect(final_redirect(request, account, params))
     if account.verification_expire_at and account.verification_expire_at < timezone.now():
         return fail(request, account.pk, "verification_expired")  # type: ignore[return-value]
     try:

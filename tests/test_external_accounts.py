@@ -201,8 +201,15 @@ def test_start_link_of_another_user_is_refused(browser: Client, other_user: Any)
     pending = start_connect(browser, "oauth_github")
     intruder = Client()
     intruder.force_login(other_user)
+    before = ExternalAccount.objects.get(pk=pending["id"]).updated_at
     response = intruder.get(pending["verification"]["external_verification_redirect_url"])
     assert response.status_code == 302 and "error=session_mismatch" in response["Location"]
+    assert "socialaccount_states" not in intruder.session
+    assert ExternalAccount.objects.get(pk=pending["id"]).updated_at == before
+    anonymous = Client().get(pending["verification"]["external_verification_redirect_url"])
+    assert "error=session_mismatch" in anonymous["Location"]
+    account = ExternalAccount.objects.get(pk=pending["id"])
+    assert account.updated_at == before and account.verification_error is None
     forged = pending["verification"]["external_verification_redirect_url"][:-3] + "abc"
     assert browser.get(forged).status_code == 404
 
