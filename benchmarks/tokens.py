@@ -67,9 +67,13 @@ def main() -> None:
         def cached() -> str:
             return user.get_token()
 
-        raw_rate = rate(raw, seconds)
-        mint_rate = rate(mint, seconds)
-        cached_rate = rate(cached, seconds)
+        # Alternate the measures and keep the best of each: on a shared machine the noise
+        # of other processes is larger than the difference being measured.
+        raw_rate = mint_rate = cached_rate = 0.0
+        for _ in range(5):
+            raw_rate = max(raw_rate, rate(raw, seconds / 5))
+            mint_rate = max(mint_rate, rate(mint, seconds / 5))
+            cached_rate = max(cached_rate, rate(cached, seconds / 5))
     print(f"raw jwt.encode (RS256, same key): {raw_rate:10.0f} /s")
     print(f"session.get_token() minting:      {mint_rate:10.0f} /s")
     print(f"  ratio mint / raw:               {mint_rate / raw_rate:10.2f}  (target >= 0.8)")
