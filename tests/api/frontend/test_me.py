@@ -340,3 +340,16 @@ def test_change_password_with_real_session_revocation_keeps_this_session(api, us
     assert api.get("me").status_code == 200
     assert api.patch("me", {"first_name": "Still here"}).status_code == 200
     assert other_browser.get("me").status_code == 401
+
+
+def test_a_self_update_never_writes_back_stale_flags(user):
+    """A ban (or a Backend metadata write) landing while a PATCH /me runs must survive it."""
+    from clerk_users import users
+
+    stale = User.objects.get(pk=user.pk)
+    User.objects.filter(pk=user.pk).update(banned=True, public_metadata={"plan": "pro"})
+    users.update_user(stale, {"first_name": "Late"}, allowed=users.SELF_UPDATABLE)
+    fresh = User.objects.get(pk=user.pk)
+    assert fresh.first_name == "Late"
+    assert fresh.banned is True
+    assert fresh.public_metadata == {"plan": "pro"}
