@@ -6,9 +6,10 @@ the bytes go and what URL the user shows.
 Storage: files go through ``django.core.files.storage`` (``storages[IMAGE_STORAGE]``, else
 ``default_storage``) under a server-generated name, ``profile_images/<img_id>.webp``; the
 uploaded name is never used. Files are written only after the transaction that creates their
-row commits (``transaction.on_commit``), so a rollback leaves no orphan file; when an
-``Image`` row is deleted (removal, replacement, user deletion) its file is deleted after
-commit too, so a rollback never loses a file still referenced.
+row commits (``transaction.on_commit``), so a rollback leaves no orphan file; the replaced image
+is retired only once the new file is written. When an ``Image`` row is deleted (removal,
+replacement, user deletion) its file is deleted after commit too, so a rollback never loses a
+file still referenced.
 
 URLs (``image_url``, ``public_url``) are absolute: the ``IMAGE_BASE_URL`` setting when set,
 else the origin of the current API request (``request.build_absolute_uri``, which honours
@@ -129,17 +130,35 @@ def image_url(user: Any) -> str:
 
 
 # -- writes -----------------------------------------------------------------------------------
-def _write_file(storage: Storage, image: Image, data: bytes) -> None:
-    """After commit: write the file; if the storage fails, drop the row that points at it."""
+def _after_commit(
+    storage: Storage, image: Image, data: bytes, user_model: Any, user_pk: Any, old_id: Any
+) -> None:
+    """Once the new row is committed: write its file, then retire the previous image.
+
+    If the storage fails, the user gets the previous image back (when nothing replaced the
+    new one meanwhile), the new row goes and the error propagates. If the new row was
+    already replaced or removed by a concurrent request, its freshly written file goes too,
+    so no interleaving leaves an orphan file.
+    """
     try:
         name = storage.save(image.path, ContentFile(data))
     except Exception:
-        logger.exception("Storing profile image %s failed; removing its row", image.pk)
-        Image.objects.filter(pk=image.pk).delete()
+        logger.exception("Storing profile image %s failed; keeping the previous one", image.pk)
+        with transaction.atomic():
+            restored = old_id and user_model._default_manager.filter(
+                pk=user_pk, profile_image_id=image.pk
+            ).update(profile_image_id=old_id)
+            Image.objects.filter(pk=image.pk).delete()
+            if old_id and not restored:
+                Image.objects.filter(pk=old_id).delete()
         raise
     if name != image.path:  # the storage chose another name; keep the row truthful
         Image.objects.filter(pk=image.pk).update(path=name)
         image.path = name
+    if not Image.objects.filter(pk=image.pk).exists():
+        storage.delete(name)
+    if old_id:
+        Image.objects.filter(pk=old_id).delete()  # its file goes after this commits
 
 
 def delete_file_on_commit(path: str) -> None:
@@ -190,13 +209,14 @@ def store_image(user: Any, processed: ProcessedImage) -> Image:
         locked = _lock_user(user)
         old_id = locked.profile_image_id
         image.save(force_insert=True)
-        # Registered before the old row's deletion schedules its file removal, so a failed
-        # write aborts the remaining callbacks and the old file is kept.
-        transaction.on_commit(partial(_write_file, get_storage(), image, processed.data))
         user.profile_image = image
         user.save(update_fields=["profile_image", "updated_at"])
-        if old_id and old_id != image.pk:
-            Image.objects.filter(pk=old_id).delete()
+        # The file is written, and the previous image retired, only once this commits.
+        transaction.on_commit(
+            partial(
+                _after_commit, get_storage(), image, processed.data, type(user), user.pk, old_id
+            )
+        )
         signals.user_updated.send(sender=type(user), user=user)  # same transaction (outbox)
     return image
 

@@ -256,8 +256,9 @@ def test_replace_deletes_the_old_file_only_after_commit(
         second = user.set_profile_image(ContentFile(corpus.png()))
     # Not committed yet: the old file is still there and the new one is not written.
     assert corpus.stored_names(storage) == [first.path]
-    for callback in callbacks:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):  # "commit": run the post-commit work
+        for callback in callbacks:
+            callback()
     assert corpus.stored_names(storage) == [second.path]
     assert list(Image.objects.values_list("pk", flat=True)) == [second.pk]
     user.refresh_from_db()
@@ -305,16 +306,37 @@ def test_rollback_of_a_real_transaction_leaves_no_orphan(settings: Any, make_use
     assert corpus.stored_names(storage) == [second.path]
 
 
-def test_failed_storage_write_leaves_no_dangling_row(user: Any, storage: Any, upload: Any) -> None:
+def test_failed_storage_write_keeps_the_previous_image(
+    user: Any, storage: Any, upload: Any
+) -> None:
     first = upload(user, corpus.jpeg())
     with mock.patch.object(InMemoryStorage, "save", side_effect=OSError("disk full")):
         with pytest.raises(OSError):
             upload(user, corpus.png())
     user.refresh_from_db()
-    assert user.profile_image_id is None  # the row pointing at no file is gone
-    assert list(Image.objects.values_list("pk", flat=True)) == []
-    # The old file was not deleted before the new one was safely written.
+    assert user.profile_image_id == first.pk  # no row pointing at a missing file
+    assert list(Image.objects.values_list("pk", flat=True)) == [first.pk]
     assert corpus.stored_names(storage) == [first.path]
+    without_image = User.objects.create_user(username="plain_user")
+    with mock.patch.object(InMemoryStorage, "save", side_effect=OSError("disk full")):
+        with pytest.raises(OSError):
+            upload(without_image, corpus.png())
+    assert User.objects.get(pk=without_image.pk).profile_image_id is None
+    assert Image.objects.count() == 1
+
+
+def test_file_of_an_image_removed_before_its_write_is_deleted(
+    user: Any, storage: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A concurrent request removed the new image between its commit and its file write."""
+    with django_capture_on_commit_callbacks(execute=False) as late:
+        first = user.set_profile_image(ContentFile(corpus.jpeg()))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert images.remove_profile_image(user) == first.pk  # deletes row ``first``
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in late:  # the first upload's post-commit work, running late
+            callback()
+    assert corpus.stored_names(storage) == [] and not Image.objects.exists()
 
 
 def test_deleting_the_user_deletes_the_image(
