@@ -335,3 +335,58 @@ def test_request_user_get_token_uses_the_request_session(user: Any, settings_key
     sids = [jwt.decode(t, options={"verify_signature": False})["sid"] for t in minted]
     expected = [Session.objects.get(session_key=c.session.session_key).id for c in (first, second)]
     assert sids == expected
+
+
+class FakeSession(dict):
+    """What ``record_activity`` reads of a Django session."""
+
+    session_key = "k" * 40
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_activity_writes_racing_a_revocation_never_revive_the_session(make_user: Any) -> None:
+    import threading
+
+    from django.test import RequestFactory
+
+    from clerk_users.middleware import record_activity
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency proof runs on PostgreSQL")
+    user = make_user()
+    session = sessions.create_session(user)
+    barrier = threading.Barrier(9)
+    outcomes: list[Any] = []
+
+    def touch() -> None:
+        try:
+            request = RequestFactory().get("/", HTTP_USER_AGENT=FIREFOX)
+            request.session = FakeSession({"_auth_user_id": user.pk})
+            barrier.wait()
+            for _ in range(5):
+                outcomes.append(record_activity(request, session.id))
+        finally:
+            connection.close()
+
+    def revoke() -> None:
+        try:
+            barrier.wait()
+            sessions.revoke_session(session.id)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=touch) for _ in range(8)]
+    threads.append(threading.Thread(target=revoke))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    final = Session.objects.get(pk=session.pk)
+    assert final.status == "revoked" and final.ended_at is not None
+    assert len(outcomes) == 40
+    # A write after the revocation finds no active session (and writes nothing).
+    request = RequestFactory().get("/")
+    request.session = FakeSession({"_auth_user_id": user.pk})
+    assert record_activity(request, session.id) is False
+    assert Session.objects.get(pk=session.pk).updated_at == final.updated_at
