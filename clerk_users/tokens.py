@@ -56,13 +56,24 @@ def session_inactive() -> errors.ClerkError:
 
 # -- claims ------------------------------------------------------------------------------
 def issuer(request: Any = None) -> str:
-    """``SESSION_TOKEN_ISSUER``, else the site's origin when minted for a request."""
+    """``SESSION_TOKEN_ISSUER``, else the Frontend API's URL when minted for a request (as
+    Clerk's ``iss`` is its Frontend API, so ``{iss}/.well-known/jwks.json`` is the JWKS)."""
     configured = app_settings.SESSION_TOKEN_ISSUER
     if configured:
         return configured
     if request is not None:
-        return f"{request.scheme}://{request.get_host()}"
+        return f"{request.scheme}://{request.get_host()}{_frontend_api_path()}"
     return "clerk_users"
+
+
+def _frontend_api_path() -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        jwks_path = reverse("clerk_users_frontend:jwks")
+    except NoReverseMatch:
+        return ""
+    return jwks_path[: -len("/.well-known/jwks.json")]
 
 
 def authorized_party(request: Any) -> str | None:

@@ -73,7 +73,8 @@ def test_azp_is_the_request_origin_only_when_allowed(session: Any) -> None:
     assert decode(tokens.session_token(session, request=same_site))["azp"] == "http://testserver"
     foreign = factory.post("/", HTTP_ORIGIN="https://evil.example.com")
     assert "azp" not in decode(tokens.session_token(session, request=foreign))
-    assert decode(tokens.session_token(session, request=same_site))["iss"] == "http://testserver"
+    issuer = decode(tokens.session_token(session, request=same_site))["iss"]
+    assert issuer == "http://testserver/api/frontend/v1"  # {iss}/.well-known/jwks.json
 
 
 def test_kid_is_the_rfc7638_thumbprint() -> None:
@@ -349,9 +350,14 @@ def test_firebase_without_configuration_is_a_clerk_error(session: Any) -> None:
 def test_pyjwkclient_verifies_against_the_live_jwks(
     live_server: Any, make_user: Any, settings_keys: Any
 ) -> None:
+    from django.test import RequestFactory
+
     session = make_session(make_user())
-    token = session.get_token()
-    client = jwt.PyJWKClient(live_server.url + FRONTEND_JWKS)
+    host = live_server.url.split("://", 1)[1]
+    token = tokens.session_token(session, request=RequestFactory().get("/", HTTP_HOST=host))
+    issuer = jwt.decode(token, options={"verify_signature": False})["iss"]
+    assert issuer + "/.well-known/jwks.json" == live_server.url + FRONTEND_JWKS
+    client = jwt.PyJWKClient(issuer + "/.well-known/jwks.json")
     signing_key = client.get_signing_key_from_jwt(token)
     claims = jwt.decode(token, signing_key.key, algorithms=["RS256"])
     assert claims["sid"] == session.id

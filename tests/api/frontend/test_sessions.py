@@ -128,7 +128,7 @@ def test_mint_session_token(user: Any, settings: Any) -> None:
         user.pk,
         "http://localhost:3000",
     )
-    assert claims["iss"] == "http://testserver"
+    assert claims["iss"] == "http://testserver/api/frontend/v1"
 
 
 def test_mint_from_template_and_services(user: Any) -> None:
