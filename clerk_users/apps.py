@@ -9,7 +9,7 @@ class ClerkUsersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from clerk_users import allauth_sync, checks  # noqa: F401  (registers checks, receivers)
+        from clerk_users import allauth_sync, checks, image_checks  # noqa: F401  (registers)
 
         allauth_sync.connect()
         from clerk_users import sessions, signing_keys  # noqa: F401  (login signals, key checks)

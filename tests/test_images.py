@@ -477,3 +477,17 @@ def test_changes_send_user_updated(user: Any, storage: Any, upload: Any) -> None
     finally:
         signals.user_updated.disconnect(receiver)
     assert seen == [user.pk, user.pk]
+
+
+def test_system_checks(settings: Any) -> None:
+    from clerk_users.image_checks import check_image_settings
+
+    assert check_image_settings() == []
+    settings.CLERK_USERS = {
+        **settings.CLERK_USERS,
+        "IMAGE_STORAGE": "nope",
+        "IMAGE_MAX_PIXELS": 10**10,
+        "IMAGE_BASE_URL": "example.com",
+    }
+    ids = {problem.id for problem in check_image_settings()}
+    assert ids == {"clerk_users.E061", "clerk_users.W060", "clerk_users.E062"}
