@@ -161,6 +161,8 @@ def attempt_totp(user: Any, code: Any) -> dict[str, Any]:
                 "TOTP is already enabled",
                 long_message="TOTP is already enabled on this account.",
             ) from None
+        authenticator.data["clerk_id"] = enrollment.totp_id  # the id ClerkJS saw
+        authenticator.save(update_fields=["data"])
         codes = RecoveryCodes.activate(user).get_unused_codes()
         enrollment.delete()
     _stamp(user, was)
@@ -193,6 +195,14 @@ def _disable(user: Any, kinds: tuple[str, ...]) -> int:
             TOTPEnrollment.objects.filter(user=user).delete()
     _stamp(user, was)
     return deleted
+
+
+def totp_id(user: Any) -> str | None:
+    """The ``totp_...`` id of the user's TOTP (given at enrollment), if any."""
+    authenticator = _authenticator(user, TOTP)
+    if authenticator is None:
+        return None
+    return authenticator.data.get("clerk_id") or f"totp_{authenticator.pk}"
 
 
 def disable_totp(user: Any) -> int:

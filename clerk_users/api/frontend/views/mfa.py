@@ -33,10 +33,11 @@ class TOTPView(FrontendAPIView):
 
     @extend_schema(request=None, responses=dict)
     def delete(self, request: Request) -> Response:
-        if not mfa.totp_enabled(request.user):
+        totp_id = mfa.totp_id(request.user)
+        if totp_id is None:
             raise errors.NotFound("TOTP is not enabled for this user.")
         mfa.disable_totp(request.user)
-        return self.respond({"object": "totp", "id": None, "deleted": True})
+        return self.respond({"object": "totp", "id": totp_id, "deleted": True})
 
 
 class TOTPAttemptView(FrontendAPIView):
