@@ -169,3 +169,20 @@ def test_clerk_node_sdk_verifies_with_our_backend_jwks(
     )
     assert result["ok"], result
     assert result["payload"]["sid"] == session.id
+
+
+def test_session_list_is_constant_query(
+    api: Any, make_user: Any, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        sessions.create_session(make_user())
+    api.get("/sessions")
+    with CaptureQueriesContext(connection) as small:
+        assert len(api.get("/sessions", {"limit": 100}).json()) == 2
+    for _ in range(8):
+        sessions.create_session(make_user())
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(api.get("/sessions", {"limit": 100}).json()) == 10
