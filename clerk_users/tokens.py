@@ -121,12 +121,14 @@ def session_token(
 ) -> str:
     """Mint a token for ``session`` (which must be active): the session token, a service
     token (``firebase``, ``hasura``) or one from the JWT template named ``template``."""
+    if expires_in_seconds is not None:
+        expires_in_seconds = _lifetime(expires_in_seconds)
     if not session.is_active:
         raise session_inactive()
     if template in (None, "", "clerk"):
         claims = session_claims(session, request)
         if expires_in_seconds is not None:
-            claims["exp"] = claims["iat"] + _lifetime(expires_in_seconds)
+            claims["exp"] = claims["iat"] + expires_in_seconds
         return sign(claims)
     if template == "hasura":
         return hasura_token(session, request=request)

@@ -88,6 +88,11 @@ def test_tokens_and_templates(api: Any, user: Any) -> None:
     claims = jwt.decode(templated, public_key(0), algorithms=["RS256"])
     assert claims["uid"] == user.pk and claims["exp"] - claims["iat"] == 300
     assert api.post(f"/sessions/{session.id}/tokens/none_such").status_code == 404
+    bad = api.post(f"/sessions/{session.id}/tokens/api", {"expires_in_seconds": "soon"})
+    assert bad.status_code == 422 and error_code(bad) == "form_param_format_invalid"
+    longer = api.post(f"/sessions/{session.id}/tokens/api", {"expires_in_seconds": 900}).json()
+    claims = jwt.decode(longer["jwt"], public_key(0), algorithms=["RS256"])
+    assert claims["exp"] - claims["iat"] == 900
 
 
 def test_refresh_from_an_expired_token(api: Any, user: Any) -> None:
