@@ -200,3 +200,31 @@ def test_delete(clerk: Any) -> None:
     assert deleted.deleted is True and deleted.id == user.id and deleted.object == "user"
     assert not User.objects.filter(pk=user.id).exists()
     assert not EmailAddress.objects.exists()
+
+
+def test_create_with_totp_secret_and_backup_codes(clerk: Any) -> None:
+    user = clerk.users.create(
+        username="with_mfa",
+        password=PASSWORD,
+        totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+        backup_codes=["code-one-1", "code-two-2"],
+    )
+    assert user.totp_enabled is True and user.backup_code_enabled is True
+    assert user.two_factor_enabled is True
+    with pytest.raises(models.ClerkErrors) as exc:
+        clerk.users.create(username="bad_mfa", totp_secret="not base32!")
+    assert error_code(exc.value) == "form_param_format_invalid"
+    assert not User.objects.filter(username="bad_mfa").exists()  # all-or-nothing
+
+
+def test_ban_ends_sessions_and_blocks_sign_in(clerk: Any, client: Any) -> None:
+    from clerk_users import sessions
+    from clerk_users.models import Session
+
+    user = _create(clerk)
+    session = sessions.create_session(User.objects.get(pk=user.id))
+    clerk.users.ban(user_id=user.id)
+    assert Session.objects.get(pk=session.pk).status != "active"
+    assert client.login(username="ada_l", password=PASSWORD) is False
+    clerk.users.unban(user_id=user.id)
+    assert client.login(username="ada_l", password=PASSWORD) is True
