@@ -30,7 +30,7 @@ class SecretKeyAdmin(admin.ModelAdmin):
     readonly_fields = ("id", "visible_prefix", "created_at", "last_used_at", "revoked_at")
     actions = ("revoke_keys",)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ["name", "environment"]
         return [

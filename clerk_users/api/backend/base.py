@@ -6,9 +6,12 @@ are provided by ``clerk_users.api.backend.authentication`` / ``throttling``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from clerk_users.api.backend.authentication import HasSecretKey, SecretKeyAuthentication
 from clerk_users.api.backend.throttling import SecretKeyRateThrottle
@@ -18,9 +21,9 @@ from clerk_users.api.base import ClerkAPIView, ClerkGenericViewSet, ClerkViewSet
 class BackendMixin:
     """Secret-key auth, the per-key rate limit and plain (unwrapped) JSON responses."""
 
-    authentication_classes: list[Any] = [SecretKeyAuthentication]
-    permission_classes: list[Any] = [HasSecretKey]
-    throttle_classes: list[Any] = [SecretKeyRateThrottle]
+    authentication_classes: Sequence[type[BaseAuthentication]] = [SecretKeyAuthentication]
+    permission_classes: Sequence[Any] = [HasSecretKey]
+    throttle_classes: Sequence[type[BaseThrottle]] = [SecretKeyRateThrottle]
 
     def respond(self, resource: Any, status: int = 200) -> Response:
         return Response(resource, status=status)

@@ -28,7 +28,7 @@ class ClerkErrorSerializer(serializers.Serializer):
 
 
 class ClerkErrorsSerializer(serializers.Serializer):
-    errors = ClerkErrorSerializer(many=True)
+    errors = ClerkErrorSerializer(many=True)  # type: ignore[assignment]  # schema only
     clerk_trace_id = serializers.CharField()
 
 
