@@ -170,26 +170,31 @@ def _png_end(data: bytes) -> int | None:
     return None
 
 
-def jpeg_scan_count(data: bytes) -> int:
-    """Scans (SOS segments) of the main JPEG image, walking its marker segments.
+def jpeg_structure(data: bytes) -> tuple[int, bool]:
+    """(scans, reached EOI) of the main JPEG image, walking its marker segments.
 
     Entropy-coded data byte-stuffs ``0xFF`` (``FF 00``) and uses ``FF D0-D7`` restart markers,
     so any other ``FF xx`` after a scan is the next marker; metadata segments are skipped by
     their length, so bytes inside EXIF or ICC data are never counted.
     """
     scans, offset, end = 0, 2, len(data)
-    while offset + 4 <= end:
-        if data[offset] != 0xFF:
-            return scans  # not at a marker: corrupt; the decoder reports it
+    while offset + 2 <= end:
+        if data[offset] != 0xFF:  # extraneous bytes before a marker: skip them, as libjpeg does
+            offset = data.find(b"\xff", offset)
+            if offset < 0:
+                return scans, False
+            continue
         marker = data[offset + 1]
         if marker == 0xFF:  # fill byte
             offset += 1
             continue
         if marker in (0xD9, 0xD8) or 0xD0 <= marker <= 0xD7 or marker == 0x01:
             if marker == 0xD9:
-                return scans
+                return scans, True
             offset += 2
             continue
+        if offset + 4 > end:
+            return scans, False
         (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
         offset += 2 + length
         if marker == 0xDA:
@@ -197,13 +202,13 @@ def jpeg_scan_count(data: bytes) -> int:
             while True:  # skip the entropy-coded data up to the next real marker
                 offset = data.find(b"\xff", offset)
                 if offset < 0 or offset + 1 >= end:
-                    return scans
+                    return scans, False
                 following = data[offset + 1]
                 if following == 0x00 or 0xD0 <= following <= 0xD7:
                     offset += 2
                     continue
                 break
-    return scans
+    return scans, False
 
 
 def check_structure(data: bytes, image_format: str) -> None:
@@ -217,9 +222,15 @@ def check_structure(data: bytes, image_format: str) -> None:
             raise _invalid("The PNG image is truncated or corrupt.")
         if end != len(data):
             raise _invalid("The PNG image has data after its end (a polyglot file).")
-    elif image_format == "JPEG" and jpeg_scan_count(data) > MAX_JPEG_SCANS:
-        # Each progressive scan re-walks the whole picture: thousands make a CPU bomb.
-        raise _invalid(f"The JPEG image has more than {MAX_JPEG_SCANS} scans.")
+    elif image_format == "JPEG":
+        scans, complete = jpeg_structure(data)
+        if not complete:  # checked here too, whatever ImageFile.LOAD_TRUNCATED_IMAGES says
+            raise _invalid("The JPEG image is truncated (it has no end marker).")
+        if scans > MAX_JPEG_SCANS:
+            # Each progressive scan re-walks the whole picture: thousands make a CPU bomb.
+            raise _invalid(f"The JPEG image has more than {MAX_JPEG_SCANS} scans.")
+    elif image_format == "GIF" and not data.endswith(b";"):
+        raise _invalid("The GIF image is truncated or has data after its trailer.")
     elif image_format == "WEBP":
         (riff_size,) = struct.unpack("<I", data[4:8])
         if riff_size + 8 != len(data):

@@ -491,3 +491,21 @@ def test_system_checks(settings: Any) -> None:
     }
     ids = {problem.id for problem in check_image_settings()}
     assert ids == {"clerk_users.E061", "clerk_users.W060", "clerk_users.E062"}
+
+
+def test_truncation_is_refused_even_if_pillow_is_told_to_load_truncated_images(
+    monkeypatch: Any,
+) -> None:
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    whole = {"jpeg": corpus.jpeg(200, 150), "png": corpus.png(200, 150)}
+    whole.update(gif=corpus.gif(200, 150), webp=corpus.webp(200, 150))
+    for name, data in whole.items():
+        assert images.process_upload(data).width == 200, name
+        for cut in (len(data) // 2, len(data) - 1):
+            with pytest.raises(ClerkError) as info:
+                images.process_upload(data[:cut])
+            assert info.value.clerk_code == "image_invalid", (name, cut)
+    with pytest.raises(ClerkError):  # a GIF with a zip appended (GIFAR)
+        images.process_upload(corpus.gif() + b"PK\x03\x04" + b"\x00" * 40)
