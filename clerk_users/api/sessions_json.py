@@ -154,3 +154,42 @@ class JWKSerializer(serializers.Serializer):
 
 class JWKSSerializer(serializers.Serializer):
     keys = JWKSerializer(many=True)
+
+
+# -- request bodies (for the schema; the views validate through the domain modules) ----
+class CreateTokenBody(serializers.Serializer):
+    expires_in_seconds = serializers.IntegerField(
+        required=False, allow_null=True, min_value=30, max_value=315_360_000
+    )
+
+
+class RefreshSessionBody(serializers.Serializer):
+    expired_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    request_origin = serializers.CharField()
+    request_headers = serializers.DictField(required=False, allow_null=True)
+    format = serializers.ChoiceField(choices=["token", "cookie"], required=False, allow_null=True)
+    request_originating_ip = serializers.CharField(required=False, allow_null=True)
+
+
+class JWTTemplateBody(serializers.Serializer):
+    name = serializers.CharField()
+    claims = serializers.DictField()
+    lifetime = serializers.IntegerField(required=False, allow_null=True)
+    allowed_clock_skew = serializers.IntegerField(required=False, allow_null=True)
+    custom_signing_key = serializers.BooleanField(required=False)
+    signing_algorithm = serializers.CharField(required=False, allow_null=True)
+    signing_key = serializers.CharField(required=False, allow_null=True)
+
+
+class CodeBody(serializers.Serializer):
+    code = serializers.CharField()
+
+
+class VerifyTOTPResponse(serializers.Serializer):
+    verified = serializers.BooleanField()
+    code_type = serializers.ChoiceField(choices=["totp", "backup_code"])
+
+
+class UserIdResponse(serializers.Serializer):
+    user_id = serializers.CharField()

@@ -15,7 +15,7 @@ from clerk_users import errors, jwt_templates
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.backend.views.sessions import _body, _int_param
 from clerk_users.api.serializers import DeletedObjectSerializer, deleted_json
-from clerk_users.api.sessions_json import JWTTemplateSerializer, jwt_template_json
+from clerk_users.api.sessions_json import JWTTemplateBody, JWTTemplateSerializer, jwt_template_json
 from clerk_users.models import JWTTemplate
 
 FIELDS = {
@@ -44,7 +44,9 @@ class JWTTemplateListView(BackendAPIView):
         rows = JWTTemplate.objects.order_by("-created_at", "-id")[offset : offset + limit]
         return self.respond([jwt_template_json(t) for t in rows])
 
-    @extend_schema(operation_id="CreateJWTTemplate", request=dict, responses=JWTTemplateSerializer)
+    @extend_schema(
+        operation_id="CreateJWTTemplate", request=JWTTemplateBody, responses=JWTTemplateSerializer
+    )
     def post(self, request: Request) -> Response:
         template = jwt_templates.create_template(_body(request, FIELDS))
         return self.respond(jwt_template_json(template))
@@ -55,7 +57,9 @@ class JWTTemplateDetailView(BackendAPIView):
     def get(self, request: Request, template_id: str) -> Response:
         return self.respond(jwt_template_json(_get(template_id)))
 
-    @extend_schema(operation_id="UpdateJWTTemplate", request=dict, responses=JWTTemplateSerializer)
+    @extend_schema(
+        operation_id="UpdateJWTTemplate", request=JWTTemplateBody, responses=JWTTemplateSerializer
+    )
     def patch(self, request: Request, template_id: str) -> Response:
         template = _get(template_id)
         template = jwt_templates.update_template(template, _body(request, FIELDS))

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from clerk_users import errors, mfa
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.backend.views.sessions import _body
+from clerk_users.api.sessions_json import CodeBody, UserIdResponse, VerifyTOTPResponse
 
 
 def _user(user_id: str) -> Any:
@@ -23,7 +24,7 @@ def _user(user_id: str) -> Any:
 
 
 class VerifyTOTPView(BackendAPIView):
-    @extend_schema(operation_id="VerifyTOTP", request=dict, responses=dict)
+    @extend_schema(operation_id="VerifyTOTP", request=CodeBody, responses=VerifyTOTPResponse)
     def post(self, request: Request, user_id: str) -> Response:
         data = _body(request, {"code"})
         verified, code_type = mfa.verify_code(_user(user_id), data.get("code"))
@@ -35,7 +36,7 @@ class DisableMFAView(BackendAPIView):
 
     kind = "mfa"
 
-    @extend_schema(request=None, responses=dict)
+    @extend_schema(request=None, responses=UserIdResponse)
     def delete(self, request: Request, user_id: str) -> Response:
         user = _user(user_id)
         {"mfa": mfa.disable_mfa, "totp": mfa.disable_totp, "backup_code": mfa.disable_backup_codes}[

@@ -18,7 +18,9 @@ from clerk_users import errors, sessions, signing_keys, tokens
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.frontend.views.sessions import jwks_response
 from clerk_users.api.sessions_json import (
+    CreateTokenBody,
     JWKSSerializer,
+    RefreshSessionBody,
     SessionSerializer,
     TokenSerializer,
     session_json,
@@ -92,7 +94,9 @@ class SessionRevokeView(BackendAPIView):
 
 
 class SessionTokenView(BackendAPIView):
-    @extend_schema(operation_id="CreateSessionToken", request=dict, responses=TokenSerializer)
+    @extend_schema(
+        operation_id="CreateSessionToken", request=CreateTokenBody, responses=TokenSerializer
+    )
     def post(self, request: Request, session_id: str, template_name: str | None = None) -> Response:
         data = _body(request, {"expires_in_seconds"})
         session = sessions.get_session(session_id)
@@ -106,7 +110,9 @@ class SessionTokenView(BackendAPIView):
 
 class SessionTemplateTokenView(SessionTokenView):
     @extend_schema(
-        operation_id="CreateSessionTokenFromTemplate", request=dict, responses=TokenSerializer
+        operation_id="CreateSessionTokenFromTemplate",
+        request=CreateTokenBody,
+        responses=TokenSerializer,
     )
     def post(self, request: Request, session_id: str, template_name: str | None = None) -> Response:
         return super().post(request, session_id, template_name)
@@ -116,7 +122,9 @@ class SessionRefreshView(BackendAPIView):
     """Mint a fresh session token from an expired one of the same, still active session
     (``refresh_token`` is required by Clerk's API; sessions here need no separate one)."""
 
-    @extend_schema(operation_id="RefreshSession", request=dict, responses=TokenSerializer)
+    @extend_schema(
+        operation_id="RefreshSession", request=RefreshSessionBody, responses=TokenSerializer
+    )
     def post(self, request: Request, session_id: str) -> Response:
         data = _body(
             request,

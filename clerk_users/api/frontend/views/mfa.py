@@ -16,7 +16,7 @@ from clerk_users.api.frontend.base import (
     FrontendVerificationThrottle,
     flat_data,
 )
-from clerk_users.api.sessions_json import backup_codes_json, totp_json
+from clerk_users.api.sessions_json import CodeBody, backup_codes_json, totp_json
 
 
 def _only(data: dict[str, Any], allowed: set[str]) -> None:
@@ -43,7 +43,7 @@ class TOTPView(FrontendAPIView):
 class TOTPAttemptView(FrontendAPIView):
     throttle_classes = [FrontendUpdateThrottle, FrontendVerificationThrottle]
 
-    @extend_schema(request=dict, responses=dict)
+    @extend_schema(request=CodeBody, responses=dict)
     def post(self, request: Request) -> Response:
         data = flat_data(request)
         _only(data, {"code"})
