@@ -66,11 +66,12 @@ def test_schema_lists_only_backend_operations_with_bearer_auth(client: Any) -> N
     paths = body["paths"]
     for expected in [
         "/users",
-        "/users/{id}",
+        "/users/{user_id}",
         "/users/count",
-        "/users/{id}/metadata",
+        "/users/{user_id}/metadata",
         "/email_addresses",
-        "/phone_numbers/{id}",
+        "/phone_numbers/{phone_number_id}",
+        "/email_addresses/{email_address_id}/attempt_verification",
         "/users/ban",
     ]:
         assert expected in paths

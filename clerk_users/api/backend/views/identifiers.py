@@ -26,7 +26,7 @@ from clerk_users.api.backend.serializers.users import (
     ReplaceEmailAddressBody,
     ReplacePhoneNumberBody,
 )
-from clerk_users.api.backend.views.users import JSON_ONLY, get_user, parse
+from clerk_users.api.backend.views.users import JSON_ONLY, ClerkLookupMixin, get_user, parse
 from clerk_users.api.serializers import (
     DeletedObjectSerializer,
     EmailAddressSerializer,
@@ -56,7 +56,7 @@ def verification_response_json(identifier: Any) -> dict[str, Any]:
     }
 
 
-class _IdentifierViewSet(BackendViewSet):
+class _IdentifierViewSet(ClerkLookupMixin, BackendViewSet):
     parser_classes = JSON_ONLY
     """Shared by both kinds; subclasses set the model, kind and JSON builder."""
 
@@ -171,6 +171,7 @@ ERRORS_404 = (404,)
 
 
 class EmailAddressesViewSet(_IdentifierViewSet):
+    lookup_url_kwarg = "email_address_id"
     kind = "email_address"
     model = EmailAddress
     create_body = bodies.CreateEmailAddressBody
@@ -229,6 +230,7 @@ class EmailAddressesViewSet(_IdentifierViewSet):
 
 
 class PhoneNumbersViewSet(_IdentifierViewSet):
+    lookup_url_kwarg = "phone_number_id"
     kind = "phone_number"
     model = PhoneNumber
     create_body = bodies.CreatePhoneNumberBody

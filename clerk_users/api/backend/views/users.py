@@ -87,9 +87,22 @@ USER_RESPONSE = with_errors({200: BackendUserSerializer}, 404)
 JSON_ONLY = [JSONParser]
 
 
-class UsersViewSet(BackendViewSet):
-    parser_classes = JSON_ONLY
+class ClerkLookupMixin:
+    """Routes name the id as Clerk does (``{user_id}``, ``{email_address_id}``...); the
+    methods receive it as ``pk``."""
+
     lookup_value_regex = "[^/]+"
+    lookup_url_kwarg = "id"
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.lookup_url_kwarg in kwargs:
+            kwargs["pk"] = kwargs.pop(self.lookup_url_kwarg)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class UsersViewSet(ClerkLookupMixin, BackendViewSet):
+    parser_classes = JSON_ONLY
+    lookup_url_kwarg = "user_id"
 
     @extend_schema(
         operation_id="GetUserList",
