@@ -353,3 +353,22 @@ def test_a_self_update_never_writes_back_stale_flags(user):
     assert fresh.first_name == "Late"
     assert fresh.banned is True
     assert fresh.public_metadata == {"plan": "pro"}
+
+
+def test_get_me_has_the_shape_of_the_reference_frontend_user(api, user):
+    """Same keys as the contract's ``frontend-me.json``, at the top and in each identifier."""
+    from pathlib import Path
+
+    reference = json.loads(
+        (Path(__file__).resolve().parents[2] / "data" / "frontend-me.json").read_text()
+    )
+    user.create_phone_number("+14155550123")
+    body = api.get("me").json()
+    assert set(body) == set(reference)
+    data, expected = body["response"], reference["response"]
+    assert set(data) == set(expected)
+    for field in ("email_addresses", "phone_numbers"):
+        assert set(data[field][0]) == set(expected[field][0]), field
+        verification = data[field][0]["verification"]
+        if verification is not None:
+            assert set(verification) == set(expected[field][0]["verification"])
