@@ -27,14 +27,18 @@ def test_reference_example_parses():
 
 @pytest.mark.django_db
 def test_backend_user_has_every_field_of_the_reference(user):
-    reference = json.loads((Path(__file__).resolve().parent / "data" / "backend-user.json").read_text())
+    reference = json.loads(
+        (Path(__file__).resolve().parent / "data" / "backend-user.json").read_text()
+    )
     ours = user_json(User.objects.with_identifiers().get(pk=user.pk))
     assert set(reference) <= set(ours)
 
 
 @pytest.mark.django_db
 def test_frontend_user_has_every_field_of_the_reference_and_no_private(user):
-    reference = json.loads((Path(__file__).resolve().parent / "data" / "frontend-me.json").read_text())
+    reference = json.loads(
+        (Path(__file__).resolve().parent / "data" / "frontend-me.json").read_text()
+    )
     ours = user_json(User.objects.with_identifiers().get(pk=user.pk), backend=False)
     assert set(reference["response"]) <= set(ours)
     assert "private_metadata" not in ours
