@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView, _get_sidecar_url
 from rest_framework import serializers
 
+from clerk_users.api import schema as shared_schema
 from clerk_users.api.backend import user_filters
 
 
@@ -121,53 +122,17 @@ def document_clerk_errors(result: dict[str, Any], generator: Any, **kwargs: Any)
     """Postprocessing hook: every Backend operation (including those other features add)
     documents Clerk's error body for the statuses any of them can answer, and the bearer
     secret key."""
-    components = result.setdefault("components", {})
-    schemas = components.setdefault("schemas", {})
-    schemas.setdefault(
-        "ClerkErrors",
-        {
-            "type": "object",
-            "properties": {
-                "errors": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "code": {"type": "string"},
-                            "message": {"type": "string"},
-                            "long_message": {"type": "string"},
-                            "meta": {"type": "object", "additionalProperties": {}},
-                        },
-                        "required": ["code", "message", "long_message"],
-                    },
-                },
-                "clerk_trace_id": {"type": "string"},
-            },
-            "required": ["errors"],
-        },
-    )
-    components.setdefault("securitySchemes", {})["bearerAuth"] = {
+    result.setdefault("components", {}).setdefault("securitySchemes", {})["bearerAuth"] = {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "sk_test_... / sk_live_...",
     }
-    error = {
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClerkErrors"}}}
-    }
-    for name in _strict_body_components():
-        if name in schemas:
-            schemas[name]["additionalProperties"] = False
-    for path, operations in result.get("paths", {}).items():
-        for _method, operation in operations.items():
-            if not isinstance(operation, dict) or "responses" not in operation:
-                continue
-            operation["security"] = [{"bearerAuth": []}]
-            statuses = ["400", "401", "415", "422", "429"]
-            if "{" in path:
-                statuses.append("404")
-            for status in statuses:
-                operation["responses"].setdefault(status, {"description": "Clerk error", **error})
-    return result
+    return shared_schema.document_clerk_errors(
+        result,
+        statuses=["400", "401", "415", "422", "429"],
+        strict_components=_strict_body_components(),
+        security=[{"bearerAuth": []}],
+    )
 
 
 class BackendSchemaGenerator(SchemaGenerator):

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -75,7 +75,7 @@ class _IdentifierViewSet(ClerkLookupMixin, BackendViewSet):
             raise errors.NotFound(f"No {identifiers.WHAT[self.kind]} was found with id {pk}")
         return identifier
 
-    def _create(self, request: Request) -> Response:
+    def create(self, request: Request) -> Response:
         data = parse(self.create_body, request)
         user = get_user(data["user_id"], queryset=get_user_model().objects.all())
         verified = bool(data.get("verified"))
@@ -122,13 +122,15 @@ class _IdentifierViewSet(ClerkLookupMixin, BackendViewSet):
         identifiers.delete_identifier(identifier)
         return Response(deleted_json(self.kind, pk))
 
-    def _prepare(self, request: Request, pk: str) -> Response:
+    @action(detail=True, methods=["post"], url_path="prepare_verification")
+    def prepare_verification(self, request: Request, pk: str) -> Response:
         identifier = self.get_identifier(pk)
         data = parse(bodies.PrepareVerificationBody, request)
         verification.prepare(identifier, data.get("strategy"))
         return Response(verification_response_json(identifier))
 
-    def _attempt(self, request: Request, pk: str) -> Response:
+    @action(detail=True, methods=["post"], url_path="attempt_verification")
+    def attempt_verification(self, request: Request, pk: str) -> Response:
         identifier = self.get_identifier(pk)
         data = parse(bodies.AttemptVerificationBody, request)
         if data["verification_id"] != identifier.pk:
@@ -167,9 +169,46 @@ def _reserve_for_second_factor(phone: Any, reserved: bool) -> None:
     phone.save(update_fields=["reserved_for_second_factor", "default_second_factor", "updated_at"])
 
 
-ERRORS_404 = (404,)
+def identifier_schema(name: str, serializer: Any, create_body: Any, update_body: Any) -> Any:
+    """The OpenAPI description of one identifier kind's operations, named as Clerk's."""
+    verification_ok = with_errors({200: bodies.VerificationResponseSerializer}, 404)
+    return extend_schema_view(
+        create=extend_schema(
+            operation_id=f"Create{name}",
+            request=create_body,
+            responses=with_errors({200: serializer}, 403, 404, 409),
+        ),
+        retrieve=extend_schema(
+            operation_id=f"Get{name}", responses=with_errors({200: serializer}, 404)
+        ),
+        partial_update=extend_schema(
+            operation_id=f"Update{name}",
+            request=update_body,
+            responses=with_errors({200: serializer}, 404),
+        ),
+        destroy=extend_schema(
+            operation_id=f"Delete{name}",
+            responses=with_errors({200: DeletedObjectSerializer}, 404),
+        ),
+        prepare_verification=extend_schema(
+            operation_id=f"Prepare{name}Verification",
+            request=bodies.PrepareVerificationBody,
+            responses=verification_ok,
+        ),
+        attempt_verification=extend_schema(
+            operation_id=f"Attempt{name}Verification",
+            request=bodies.AttemptVerificationBody,
+            responses=verification_ok,
+        ),
+    )
 
 
+@identifier_schema(
+    "EmailAddress",
+    EmailAddressSerializer,
+    bodies.CreateEmailAddressBody,
+    bodies.UpdateEmailAddressBody,
+)
 class EmailAddressesViewSet(_IdentifierViewSet):
     lookup_url_kwarg = "email_address_id"
     kind = "email_address"
@@ -180,55 +219,13 @@ class EmailAddressesViewSet(_IdentifierViewSet):
     def to_json(self, identifier: Any) -> dict[str, Any]:
         return email_address_json(identifier)
 
-    @extend_schema(
-        operation_id="CreateEmailAddress",
-        request=bodies.CreateEmailAddressBody,
-        responses=with_errors({200: EmailAddressSerializer}, 403, 404, 409),
-    )
-    def create(self, request: Request) -> Response:
-        return self._create(request)
 
-    @extend_schema(
-        operation_id="GetEmailAddress",
-        responses=with_errors({200: EmailAddressSerializer}, *ERRORS_404),
-    )
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return super().retrieve(request, pk)
-
-    @extend_schema(
-        operation_id="UpdateEmailAddress",
-        request=bodies.UpdateEmailAddressBody,
-        responses=with_errors({200: EmailAddressSerializer}, *ERRORS_404),
-    )
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return super().partial_update(request, pk)
-
-    @extend_schema(
-        operation_id="DeleteEmailAddress",
-        responses=with_errors({200: DeletedObjectSerializer}, *ERRORS_404),
-    )
-    def destroy(self, request: Request, pk: str) -> Response:
-        return super().destroy(request, pk)
-
-    @extend_schema(
-        operation_id="PrepareEmailAddressVerification",
-        request=bodies.PrepareVerificationBody,
-        responses=with_errors({200: bodies.VerificationResponseSerializer}, 404),
-    )
-    @action(detail=True, methods=["post"], url_path="prepare_verification")
-    def prepare_verification(self, request: Request, pk: str) -> Response:
-        return self._prepare(request, pk)
-
-    @extend_schema(
-        operation_id="AttemptEmailAddressVerification",
-        request=bodies.AttemptVerificationBody,
-        responses=with_errors({200: bodies.VerificationResponseSerializer}, 404),
-    )
-    @action(detail=True, methods=["post"], url_path="attempt_verification")
-    def attempt_verification(self, request: Request, pk: str) -> Response:
-        return self._attempt(request, pk)
-
-
+@identifier_schema(
+    "PhoneNumber",
+    PhoneNumberSerializer,
+    bodies.CreatePhoneNumberBody,
+    bodies.UpdatePhoneNumberBody,
+)
 class PhoneNumbersViewSet(_IdentifierViewSet):
     lookup_url_kwarg = "phone_number_id"
     kind = "phone_number"
@@ -238,54 +235,6 @@ class PhoneNumbersViewSet(_IdentifierViewSet):
 
     def to_json(self, identifier: Any) -> dict[str, Any]:
         return phone_number_json(identifier)
-
-    @extend_schema(
-        operation_id="CreatePhoneNumber",
-        request=bodies.CreatePhoneNumberBody,
-        responses=with_errors({200: PhoneNumberSerializer}, 403, 404, 409),
-    )
-    def create(self, request: Request) -> Response:
-        return self._create(request)
-
-    @extend_schema(
-        operation_id="GetPhoneNumber",
-        responses=with_errors({200: PhoneNumberSerializer}, *ERRORS_404),
-    )
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return super().retrieve(request, pk)
-
-    @extend_schema(
-        operation_id="UpdatePhoneNumber",
-        request=bodies.UpdatePhoneNumberBody,
-        responses=with_errors({200: PhoneNumberSerializer}, *ERRORS_404),
-    )
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return super().partial_update(request, pk)
-
-    @extend_schema(
-        operation_id="DeletePhoneNumber",
-        responses=with_errors({200: DeletedObjectSerializer}, *ERRORS_404),
-    )
-    def destroy(self, request: Request, pk: str) -> Response:
-        return super().destroy(request, pk)
-
-    @extend_schema(
-        operation_id="PreparePhoneNumberVerification",
-        request=bodies.PrepareVerificationBody,
-        responses=with_errors({200: bodies.VerificationResponseSerializer}, 404),
-    )
-    @action(detail=True, methods=["post"], url_path="prepare_verification")
-    def prepare_verification(self, request: Request, pk: str) -> Response:
-        return self._prepare(request, pk)
-
-    @extend_schema(
-        operation_id="AttemptPhoneNumberVerification",
-        request=bodies.AttemptVerificationBody,
-        responses=with_errors({200: bodies.VerificationResponseSerializer}, 404),
-    )
-    @action(detail=True, methods=["post"], url_path="attempt_verification")
-    def attempt_verification(self, request: Request, pk: str) -> Response:
-        return self._attempt(request, pk)
 
 
 class _ReplaceView(BackendAPIView):

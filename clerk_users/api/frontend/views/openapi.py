@@ -11,6 +11,8 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
+from clerk_users.api.schema import document_clerk_errors
+
 SCHEMA_SETTINGS = {
     "TITLE": "clerk_users Frontend API",
     "DESCRIPTION": "Clerk's Frontend API for the signed-in user (/v1/me...). Auth: the Django "
@@ -21,27 +23,6 @@ SCHEMA_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "clerk_users.api.frontend.views.openapi.document_frontend_errors",
     ],
-}
-
-ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "long_message": {"type": "string"},
-                    "meta": {"type": "object", "additionalProperties": {}},
-                },
-                "required": ["code", "message", "long_message"],
-            },
-        },
-        "clerk_trace_id": {"type": "string"},
-    },
-    "required": ["errors"],
 }
 
 
@@ -60,26 +41,11 @@ def _input_components() -> set[str]:
 def document_frontend_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> Any:
     """Postprocessing hook: Clerk's error body on every operation, for the statuses any
     Frontend route can answer (a 404 for routes with an id), and strict request bodies."""
-    components = result.setdefault("components", {})
-    schemas = components.setdefault("schemas", {})
-    schemas.setdefault("ClerkErrors", ERROR_SCHEMA)
-    for name in _input_components():
-        if name in schemas:
-            schemas[name]["additionalProperties"] = False
-    error = {
-        "description": "Clerk error (see errors[].code)",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClerkErrors"}}},
-    }
-    for path, operations in result.get("paths", {}).items():
-        for operation in operations.values():
-            if not isinstance(operation, dict) or "responses" not in operation:
-                continue
-            statuses = ["400", "401", "403", "415", "422", "429"]
-            if "{" in path:
-                statuses.append("404")
-            for status in statuses:
-                operation["responses"].setdefault(status, error)
-    return result
+    return document_clerk_errors(
+        result,
+        statuses=["400", "401", "403", "415", "422", "429"],
+        strict_components=_input_components(),
+    )
 
 
 class SessionCookieScheme(OpenApiAuthenticationExtension):
