@@ -61,15 +61,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
 class JWTTemplateForm(forms.ModelForm):
     class Meta:
         model = JWTTemplate
-        fields = (
-            "name",
-            "claims",
-            "lifetime",
-            "allowed_clock_skew",
-            "custom_signing_key",
-            "signing_algorithm",
-            "signing_key",
-        )
+        fields = jwt_templates.FIELDS
         widgets = {"signing_key": forms.PasswordInput(render_value=False)}
 
     def clean(self) -> dict[str, Any]:

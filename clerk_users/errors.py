@@ -96,3 +96,14 @@ def too_many_requests(retry_after: int) -> ClerkError:
         status=429,
         retry_after=max(1, int(retry_after)),
     )
+
+
+def user_locked(user: Any) -> ClerkError:
+    """403 for a user locked after too many failed attempts (or by an admin)."""
+    return ClerkError(
+        "user_locked",
+        "Account locked",
+        long_message="This account is locked after too many failed attempts.",
+        status=403,
+        meta={"lockout_expires_in_seconds": user.lockout_expires_in_seconds},
+    )

@@ -141,18 +141,21 @@ def mint(
 
 
 # -- create / update / delete -----------------------------------------------------------
+# The parameters of Clerk's JWT template (the API body, the admin form).
+FIELDS = (
+    "name",
+    "claims",
+    "lifetime",
+    "allowed_clock_skew",
+    "custom_signing_key",
+    "signing_algorithm",
+    "signing_key",
+)
+
+
 def _validate(data: dict[str, Any], *, partial: bool, instance: Any = None) -> dict[str, Any]:
-    known = {
-        "name",
-        "claims",
-        "lifetime",
-        "allowed_clock_skew",
-        "custom_signing_key",
-        "signing_algorithm",
-        "signing_key",
-    }
     for key in data:
-        if key not in known:
+        if key not in FIELDS:
             raise errors.param_unknown(key)
     clean: dict[str, Any] = {}
     if "name" in data or not partial:

@@ -179,6 +179,48 @@ def _spent_error(identifier: Identification, now: Any) -> errors.ClerkError:
     )
 
 
+def complete(identifier: Identification, expected_secret: str, now: Any) -> bool:
+    """Mark ``identifier`` verified if its pending secret is still ``expected_secret``.
+
+    One conditional update decides, so among parallel correct attempts exactly one wins and
+    runs the primary rules, the allauth mirror and the signal.
+    """
+    model = type(identifier)
+    with transaction.atomic():
+        won = (
+            model.objects.filter(pk=identifier.pk, verification_secret=expected_secret)
+            .exclude(verification_status=VerificationStatus.VERIFIED)
+            .update(
+                verification_status=VerificationStatus.VERIFIED,
+                verification_secret="",
+                verification_message="",
+                verified_at=now,
+                updated_at=now,
+            )
+        )
+        if won:
+            _refresh(identifier)
+            identifiers._after_verified(identifier)
+            identifiers._mirror(identifier)
+    if won:
+        signals.identifier_verified.send(sender=model, identifier=identifier)
+    return bool(won)
+
+
+def record_wrong_attempt(identifier: Identification) -> int:
+    """After a wrong code or signature: mark the verification failed when no try is left, and
+    return how many tries remain."""
+    remaining = max(
+        0, app_settings.VERIFICATION_MAX_ATTEMPTS - (identifier.verification_attempts or 0)
+    )
+    if remaining == 0:
+        type(identifier).objects.filter(
+            pk=identifier.pk, verification_status=VerificationStatus.UNVERIFIED
+        ).update(verification_status=VerificationStatus.FAILED)
+        identifier.verification_status = VerificationStatus.FAILED
+    return remaining
+
+
 def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Identification:
     """Check ``code``; verified on success, else ``form_code_incorrect`` (422) while tries
     remain, then ``verification_failed`` / ``verification_expired`` (400)."""
@@ -194,30 +236,9 @@ def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Iden
     _refresh(identifier)
     expected = identifier.verification_secret
     if expected and hmac.compare_digest(expected, digest(identifier, code.strip())):
-        model = type(identifier)
-        with transaction.atomic():
-            won = (
-                model.objects.filter(pk=identifier.pk, verification_secret=expected)
-                .exclude(verification_status=VerificationStatus.VERIFIED)
-                .update(
-                    verification_status=VerificationStatus.VERIFIED,
-                    verification_secret="",
-                    verified_at=now,
-                    updated_at=now,
-                )
-            )
-            if won:
-                _refresh(identifier)
-                identifiers._after_verified(identifier)
-                identifiers._mirror(identifier)
-        if won:
-            signals.identifier_verified.send(sender=model, identifier=identifier)
+        if complete(identifier, expected, now):
             return identifier
-    if (identifier.verification_attempts or 0) >= app_settings.VERIFICATION_MAX_ATTEMPTS:
-        type(identifier).objects.filter(
-            pk=identifier.pk, verification_status=VerificationStatus.UNVERIFIED
-        ).update(verification_status=VerificationStatus.FAILED)
-        identifier.verification_status = VerificationStatus.FAILED
+    remaining = record_wrong_attempt(identifier)
     # A wrong code counts toward the user's lockout as a wrong password does (contract §3).
     from clerk_users import passwords
 
@@ -227,9 +248,5 @@ def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Iden
         "is incorrect",
         long_message="Incorrect code",
         param_name="code",
-        meta={
-            "attempts_remaining": max(
-                0, app_settings.VERIFICATION_MAX_ATTEMPTS - (identifier.verification_attempts or 0)
-            )
-        },
+        meta={"attempts_remaining": remaining},
     )

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from clerk_users import errors, identifiers, signals
+from clerk_users import errors
 from clerk_users.app_settings import app_settings
 from clerk_users.models import Identification, VerificationStatus
 
@@ -133,35 +133,9 @@ def attempt(identifier: Identification, signature: Any) -> Identification:
     )
     signer = recover_address(message, signature.strip()) if intact else None
     if signer is not None and hmac.compare_digest(signer, identifier.value.lower()):
-        from django.db import transaction
-
-        model = type(identifier)
-        with transaction.atomic():
-            won = (
-                model.objects.filter(pk=identifier.pk, verification_secret=expected)
-                .exclude(verification_status=VerificationStatus.VERIFIED)
-                .update(
-                    verification_status=VerificationStatus.VERIFIED,
-                    verification_secret="",
-                    verification_message="",
-                    verified_at=now,
-                    updated_at=now,
-                )
-            )
-            if won:
-                verification._refresh(identifier)
-                identifiers._after_verified(identifier)
-        if won:
-            signals.identifier_verified.send(sender=model, identifier=identifier)
+        if verification.complete(identifier, expected, now):
             return identifier
-    remaining = max(
-        0, app_settings.VERIFICATION_MAX_ATTEMPTS - (identifier.verification_attempts or 0)
-    )
-    if remaining == 0:
-        type(identifier).objects.filter(
-            pk=identifier.pk, verification_status=VerificationStatus.UNVERIFIED
-        ).update(verification_status=VerificationStatus.FAILED)
-        identifier.verification_status = VerificationStatus.FAILED
+    remaining = verification.record_wrong_attempt(identifier)
     if signer is None:
         raise errors.ClerkError(
             "form_param_format_invalid",

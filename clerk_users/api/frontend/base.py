@@ -94,13 +94,7 @@ def ensure_can_act(user: Any) -> None:
             status=403,
         )
     if getattr(user, "locked", False):
-        raise errors.ClerkError(
-            "user_locked",
-            "Account locked",
-            long_message="This account is locked after too many failed attempts.",
-            status=403,
-            meta={"lockout_expires_in_seconds": user.lockout_expires_in_seconds},
-        )
+        raise errors.user_locked(user)
 
 
 class FrontendUpdateThrottle(ClerkRateThrottle):

@@ -18,15 +18,7 @@ from clerk_users.api.serializers import DeletedObjectSerializer, deleted_json
 from clerk_users.api.sessions_json import JWTTemplateBody, JWTTemplateSerializer, jwt_template_json
 from clerk_users.models import JWTTemplate
 
-FIELDS = {
-    "name",
-    "claims",
-    "lifetime",
-    "allowed_clock_skew",
-    "custom_signing_key",
-    "signing_algorithm",
-    "signing_key",
-}
+FIELDS = set(jwt_templates.FIELDS)
 
 
 def _get(template_id: str) -> Any:

@@ -317,13 +317,7 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
         user = get_user(pk, queryset=get_user_model().objects.all())
         password = parse(bodies.VerifyPasswordBody, request)["password"]
         if user.locked:
-            raise errors.ClerkError(
-                "user_locked",
-                "Account locked",
-                long_message="This account is locked after too many failed attempts.",
-                status=403,
-                meta={"lockout_expires_in_seconds": user.lockout_expires_in_seconds},
-            )
+            raise errors.user_locked(user)
         if not user.has_usable_password():
             raise errors.ClerkError(
                 "password_not_set",
