@@ -48,3 +48,18 @@ def user(make_user: Callable[..., Any]) -> Any:
 @pytest.fixture
 def other_user(make_user: Callable[..., Any]) -> Any:
     return make_user()
+
+
+@pytest.fixture
+def wsgi_in_test_transaction() -> Any:
+    """For tests that call the WSGI app directly (schemathesis): keep the test's database
+    connection open across requests, as Django's test client does; otherwise the handler's
+    ``request_started`` / ``request_finished`` signals close it mid-transaction on PostgreSQL."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

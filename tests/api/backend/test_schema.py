@@ -21,18 +21,7 @@ SCHEMA_URL = BASE + "/openapi.json"
 schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, get_wsgi_application())
 
 
-@pytest.fixture(autouse=True)
-def _keep_test_connection() -> Any:
-    """As Django's test client does: the WSGI handler must not close the test transaction's
-    connection at the end of each request (it would on PostgreSQL)."""
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+pytestmark = pytest.mark.usefixtures("wsgi_in_test_transaction")
 
 
 @schema.parametrize()

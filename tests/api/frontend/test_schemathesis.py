@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.core import signals
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 
 from clerk_users import signing_keys, tokens
@@ -22,15 +20,7 @@ schema = schemathesis.openapi.from_wsgi(
 ).include(path_regex=ROUTES)
 
 
-@pytest.fixture(autouse=True)
-def _keep_test_connection_open() -> Any:
-    """Requests go straight to the WSGI handler, whose ``request_finished`` signal would close
-    the test's PostgreSQL connection mid-transaction; Django's test client disconnects it too."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+pytestmark = pytest.mark.usefixtures("wsgi_in_test_transaction")
 
 
 @pytest.fixture
