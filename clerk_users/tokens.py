@@ -201,7 +201,7 @@ def firebase_token(session: Any, *, now: int | None = None) -> str:
 
 
 # -- the ClerkJS-style cache of ``user.get_token`` -----------------------------------------
-_token_cache: dict[tuple[Any, ...], tuple[str, int]] = {}
+_token_cache: dict[tuple[Any, ...], tuple[str, int, str]] = {}
 _cache_lock = threading.Lock()
 _CACHE_LIMIT = 10_000
 
@@ -218,12 +218,24 @@ def get_user_token(
 ) -> str:
     """A token for ``user``'s current session (set by the middleware or the Bearer
     authentication; else the user's most recently active session), reused from the
-    in-process cache while more than ``leeway_in_seconds`` of its life remains."""
+    in-process cache while more than ``leeway_in_seconds`` of its life remains.
+
+    A cached token is handed out only while the shared cache holds no revocation marker for
+    its session, so a revocation in another process stops it at once too.
+    """
+    from django.core.cache import cache
+
+    from clerk_users.sessions import revoked_cache_key
+
     leeway = max(0, min(int(leeway_in_seconds), app_settings.SESSION_TOKEN_LIFETIME))
     session_id = getattr(user, "_clerk_session_id", None)
     key = (user.pk, session_id, service or "clerk")
     cached = _token_cache.get(key)
-    if cached is not None and cached[1] - time.time() > leeway:
+    if (
+        cached is not None
+        and cached[1] - time.time() > leeway
+        and not cache.get(revoked_cache_key(cached[2]))
+    ):
         return cached[0]
     session = _current_session(user, session_id)
     token = session_token(session, template=service, request=request)
@@ -231,7 +243,7 @@ def get_user_token(
     with _cache_lock:
         if len(_token_cache) >= _CACHE_LIMIT:
             _token_cache.clear()
-        _token_cache[key] = (token, int(exp))
+        _token_cache[key] = (token, int(exp), session.pk)
     return token
 
 

@@ -300,6 +300,20 @@ def test_revoked_session_mints_no_token(session: Any, user: Any) -> None:
         user.get_token()  # the cached token of a revoked session is not handed out
 
 
+def test_cached_token_of_a_session_revoked_by_another_process_is_not_handed_out(
+    session: Any, user: Any, monkeypatch: Any
+) -> None:
+    user._clerk_session_id = session.id
+    user.get_token()
+    # Another process revokes: it cannot clear this process's cache, only the shared one.
+    monkeypatch.setattr(tokens, "forget_session", lambda session_id: None)
+    sessions.revoke_session(session)
+    assert tokens._token_cache  # still cached here...
+    with pytest.raises(errors.ClerkError) as info:
+        user.get_token()  # ...but the revocation marker in the shared cache stops it
+    assert info.value.clerk_code == "session_not_active"
+
+
 def test_user_without_session_gets_no_token(user: Any, settings_keys: Any) -> None:
     with pytest.raises(errors.ClerkError):
         user.get_token()
