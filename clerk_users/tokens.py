@@ -201,9 +201,11 @@ def firebase_token(session: Any, *, now: int | None = None) -> str:
 
 
 # -- the ClerkJS-style cache of ``user.get_token`` -----------------------------------------
-_token_cache: dict[tuple[Any, ...], tuple[str, int, str]] = {}
+_token_cache: dict[tuple[Any, ...], list[Any]] = {}  # key -> [token, exp, sid, checked_at]
 _cache_lock = threading.Lock()
 _CACHE_LIMIT = 10_000
+# How often a cached token re-reads the shared revocation marker (one cache round trip).
+REVOCATION_CHECK_INTERVAL = 1.0
 
 
 def forget_session(session_id: str) -> None:
@@ -213,29 +215,36 @@ def forget_session(session_id: str) -> None:
             _token_cache.pop(key, None)
 
 
+def _still_usable(entry: list[Any], leeway: int, now: float) -> bool:
+    """Whether a cached token may be handed out: more than ``leeway`` seconds of life left,
+    and its session not marked revoked in the shared cache — re-read at most once per
+    ``REVOCATION_CHECK_INTERVAL``, so a revocation in another process stops it within that
+    interval without a cache round trip on every call."""
+    if entry[1] - now <= leeway:
+        return False
+    if now - entry[3] >= REVOCATION_CHECK_INTERVAL:
+        from django.core.cache import cache
+
+        from clerk_users.sessions import revoked_cache_key
+
+        if cache.get(revoked_cache_key(entry[2])):
+            return False
+        entry[3] = now
+    return True
+
+
 def get_user_token(
     user: Any, service: str = "clerk", leeway_in_seconds: int = 10, *, request: Any = None
 ) -> str:
     """A token for ``user``'s current session (set by the middleware or the Bearer
     authentication; else the user's most recently active session), reused from the
-    in-process cache while more than ``leeway_in_seconds`` of its life remains.
-
-    A cached token is handed out only while the shared cache holds no revocation marker for
-    its session, so a revocation in another process stops it at once too.
-    """
-    from django.core.cache import cache
-
-    from clerk_users.sessions import revoked_cache_key
-
+    in-process cache while more than ``leeway_in_seconds`` of its life remains and its
+    session is not revoked (see ``_still_usable``)."""
     leeway = max(0, min(int(leeway_in_seconds), app_settings.SESSION_TOKEN_LIFETIME))
     session_id = getattr(user, "_clerk_session_id", None)
     key = (user.pk, session_id, service or "clerk")
     cached = _token_cache.get(key)
-    if (
-        cached is not None
-        and cached[1] - time.time() > leeway
-        and not cache.get(revoked_cache_key(cached[2]))
-    ):
+    if cached is not None and _still_usable(cached, leeway, time.time()):
         return cached[0]
     session = _current_session(user, session_id)
     token = session_token(session, template=service, request=request)
@@ -243,7 +252,7 @@ def get_user_token(
     with _cache_lock:
         if len(_token_cache) >= _CACHE_LIMIT:
             _token_cache.clear()
-        _token_cache[key] = (token, int(exp), session.pk)
+        _token_cache[key] = [token, int(exp), session.pk, time.time()]
     return token
 
 

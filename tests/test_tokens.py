@@ -309,8 +309,12 @@ def test_cached_token_of_a_session_revoked_by_another_process_is_not_handed_out(
     monkeypatch.setattr(tokens, "forget_session", lambda session_id: None)
     sessions.revoke_session(session)
     assert tokens._token_cache  # still cached here...
+    real = time.time
+    monkeypatch.setattr(
+        tokens.time, "time", lambda: real() + tokens.REVOCATION_CHECK_INTERVAL
+    )  # ...and within the check interval the shared revocation marker stops it
     with pytest.raises(errors.ClerkError) as info:
-        user.get_token()  # ...but the revocation marker in the shared cache stops it
+        user.get_token()
     assert info.value.clerk_code == "session_not_active"
 
 
