@@ -10,6 +10,7 @@ from clerk_users.api.backend.views import identifiers as identifier_views
 from clerk_users.api.backend.views import jwt_templates as jwt_template_views
 from clerk_users.api.backend.views import mfa as mfa_views
 from clerk_users.api.backend.views import sessions as session_views
+from clerk_users.api.backend.views import user_credentials as credential_views
 from clerk_users.api.backend.views.external_accounts import (
     UserExternalAccountView,
     UserOAuthAccessTokensView,
@@ -98,6 +99,16 @@ urlpatterns = [
         "users/<str:user_id>/backup_code",
         mfa_views.DisableMFAView.as_view(kind="backup_code"),
         name="user-backup-code",
+    ),
+    path(
+        "users/<str:user_id>/web3_wallets/<str:web3_wallet_identification_id>",
+        credential_views.UserWeb3WalletView.as_view(),
+        name="user-web3-wallet",
+    ),
+    path(
+        "users/<str:user_id>/passkeys/<str:passkey_identification_id>",
+        credential_views.UserPasskeyView.as_view(),
+        name="user-passkey",
     ),
     path("", include(router.urls)),
     re_path(r"^.*$", not_found_view),

@@ -1,6 +1,7 @@
 """Backend API: sessions, session tokens and the JWKS (SDK groups ``sessions``, ``jwks``).
 
-``GET /sessions?user_id=&client_id=&status=&limit=&offset=``, ``GET /sessions/{id}``,
+``GET /sessions?user_id=&client_id=&status=&limit=&offset=``, ``POST /sessions`` (a new
+active session for ``user_id``, as Clerk's testing endpoint), ``GET /sessions/{id}``,
 ``POST /sessions/{id}/revoke``, ``POST /sessions/{id}/tokens[/{template_name}]``,
 ``POST /sessions/{id}/refresh`` and ``GET /jwks``.
 """
@@ -10,12 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clerk_users import errors, sessions, signing_keys, tokens
 from clerk_users.api.backend.base import BackendAPIView
+from clerk_users.api.backend.schema import with_errors
 from clerk_users.api.frontend.views.sessions import jwks_response
 from clerk_users.api.sessions_json import (
     CreateTokenBody,
@@ -58,6 +62,13 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     return value
 
 
+class CreateSessionBody(serializers.Serializer):
+    user_id = serializers.CharField(help_text="The user the new session belongs to.")
+    active_organization_id = serializers.CharField(
+        required=False, help_text="Organizations are not supported: any value answers 404."
+    )
+
+
 class SessionListView(BackendAPIView):
     @extend_schema(operation_id="GetSessionList", responses=SessionSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -78,6 +89,29 @@ class SessionListView(BackendAPIView):
         offset = _int_param(request, "offset", 0, 0, 10**9)
         rows = queryset.order_by("-created_at", "-id")[offset : offset + limit]
         return self.respond([session_json(s) for s in rows])
+
+    @extend_schema(
+        operation_id="CreateSession",
+        request=CreateSessionBody,
+        responses=with_errors({200: SessionSerializer}, 404),
+    )
+    def post(self, request: Request) -> Response:
+        """Clerk's ``POST /sessions``: a new active session for the user, with no Django
+        session behind it (it mints tokens through ``/sessions/{id}/tokens``)."""
+        data = _body(request, {"user_id", "active_organization_id"})
+        user_id = data.get("user_id")
+        if not user_id:
+            raise errors.param_missing("user_id")
+        if not isinstance(user_id, str):
+            raise errors.format_invalid("user_id", "user_id must be a string.")
+        user = get_user_model()._default_manager.filter(pk=user_id).first()
+        if user is None:
+            raise errors.NotFound(f"No user was found with id {user_id}")
+        organization_id = data.get("active_organization_id")
+        if organization_id:
+            raise errors.NotFound(f"No organization was found with id {organization_id}")
+        session = sessions.create_session(user)
+        return self.respond(session_json(session))
 
 
 class SessionDetailView(BackendAPIView):
