@@ -63,3 +63,16 @@ def wsgi_in_test_transaction() -> Any:
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def frozen_rate_window(monkeypatch: Any) -> float:
+    """Pin the rate limiter's clock in the middle of a window, so a test that fills a
+    fixed window cannot straddle two windows on a slow machine."""
+    import types
+
+    from clerk_users.api import throttling
+
+    now = 1_800_000_005.0  # 5 s into a 10 s window (and mid-minute for per-minute rates)
+    monkeypatch.setattr(throttling, "time", types.SimpleNamespace(time=lambda: now))
+    return now

@@ -124,7 +124,9 @@ def test_field_errors_carry_param_name(api: Any, user: Any) -> None:
 
 
 @override_settings(CLERK_USERS={"BACKEND_API_RATE": "3/10s"})
-def test_rate_limit_per_key_answers_429_with_retry_after(api: Any, client: Any, user: Any) -> None:
+def test_rate_limit_per_key_answers_429_with_retry_after(
+    api: Any, client: Any, user: Any, frozen_rate_window: float
+) -> None:
     from django.core.cache import cache
 
     cache.clear()

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clerk_rates(settings):
+def clerk_rates(settings, frozen_rate_window):
     settings.CLERK_USERS = {
         **settings.CLERK_USERS,
         "FRONTEND_UPDATE_RATE": "10/10s",
@@ -47,7 +47,7 @@ def test_fourth_verification_attempt_is_429(clerk_rates, api, user):
     assert int(response["Retry-After"]) >= 1
 
 
-def test_rates_are_configurable(settings, api):
+def test_rates_are_configurable(settings, api, frozen_rate_window):
     settings.CLERK_USERS = {**settings.CLERK_USERS, "FRONTEND_UPDATE_RATE": "1/10s"}
     cache.clear()
     assert api.patch("me", {"first_name": "One"}).status_code == 200
