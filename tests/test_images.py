@@ -463,9 +463,11 @@ def test_changes_send_user_updated(user: Any, storage: Any, upload: Any) -> None
     from clerk_users import signals
 
     seen: list[str] = []
+    target = user.pk
 
     def receiver(sender: Any, user: Any, **kwargs: Any) -> None:
-        seen.append(user.pk)
+        if user.pk == target:  # ignore stray events of other tests' users (live server)
+            seen.append(user.pk)
 
     signals.user_updated.connect(receiver)
     try:
