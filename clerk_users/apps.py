@@ -18,11 +18,4 @@ class ClerkUsersConfig(AppConfig):
         from clerk_users import oauth_flow
 
         oauth_flow.connect()  # allauth social signals -> ExternalAccount; provider check
-        from django.apps import apps
-
-        if apps.is_installed("django.contrib.admin"):
-            from clerk_users import (
-                admin_external_accounts,  # noqa: F401  (ExternalAccountAdmin)
-                admin_secret_keys,  # noqa: F401  (registers SecretKeyAdmin)
-                admin_sessions,  # noqa: F401  (sessions, keys, templates)
-            )
+        # The admin registers itself when django.contrib.admin autodiscovers clerk_users.admin.

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clerk_users.models import Image, User
 from tests import image_corpus as corpus
-from tests.test_admin import change_data, change_url, staff_client  # noqa: F401
+from tests.admin.helpers import change_data, change_url
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def post(client: Any, user: Any, capture: Any, **overrides: Any) -> Any:
         return client.post(change_url(user), data)
 
 
-def test_change_page_shows_thumbnail_and_upload_fields(staff_client: Any, user: Any) -> None:  # noqa: F811
+def test_change_page_shows_thumbnail_and_upload_fields(staff_client: Any, user: Any) -> None:
     page = staff_client.get(change_url(user)).content.decode()
     assert "Profile image" in page and 'enctype="multipart/form-data"' in page
     assert 'name="profile_image_file"' in page and 'name="remove_profile_image"' in page
@@ -34,7 +34,7 @@ def test_change_page_shows_thumbnail_and_upload_fields(staff_client: Any, user: 
 
 
 def test_upload_replace_and_remove(
-    staff_client: Any,  # noqa: F811
+    staff_client: Any,
     user: Any,
     storage: Any,
     django_capture_on_commit_callbacks: Any,
@@ -65,7 +65,7 @@ def test_upload_replace_and_remove(
 
 
 def test_refused_upload_is_a_form_error(
-    staff_client: Any,  # noqa: F811
+    staff_client: Any,
     user: Any,
     storage: Any,
     django_capture_on_commit_callbacks: Any,
@@ -85,7 +85,7 @@ def test_refused_upload_is_a_form_error(
 
 
 def test_admin_save_does_not_overwrite_a_newer_image(
-    staff_client: Any,  # noqa: F811
+    staff_client: Any,
     user: Any,
     storage: Any,
     django_capture_on_commit_callbacks: Any,

@@ -1,7 +1,7 @@
 """The Django admin for Clerk users, built on ``django.contrib.auth.admin.UserAdmin``.
 
 Everything that has a rule goes through the domain modules: users are created with
-``users.create_user``, identifiers through the inlines of ``admin_identifiers`` (which call
+``users.create_user``, identifiers through the inlines of ``admin.identifiers`` (which call
 ``identifiers``), primaries with ``identifiers.set_primary`` (under the user's row lock),
 metadata is checked by ``metadata.validate``, ban/unban by ``users`` and lock/unlock by
 ``passwords``. Other features extend the page by editing ``ClerkUserAdmin.fieldsets`` or
@@ -23,8 +23,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from clerk_users import identifiers, metadata, passwords, users
-from clerk_users.admin_identifiers import EmailAddressInline, PhoneNumberInline, Web3WalletInline
-from clerk_users.admin_images import ProfileImageAdminMixin
+from clerk_users.admin.identifiers import EmailAddressInline, PhoneNumberInline, Web3WalletInline
+from clerk_users.admin.images import ProfileImageAdminMixin
 from clerk_users.errors import ClerkError
 from clerk_users.models import IDENTIFIER_MODELS, EmailAddress, PhoneNumber, VerificationStatus
 
@@ -342,7 +342,7 @@ class ClerkUserAdmin(ProfileImageAdminMixin, DjangoUserAdmin):  # type: ignore[m
             for kind, field in identifiers.PRIMARY_FIELD.items()
             if field in form.changed_data and form.cleaned_data.get(field) is not None
         }
-        # The profile image is written by ``admin_images`` through ``images`` only.
+        # The profile image is written by ``clerk_users.admin.images`` through ``images`` only.
         skip = {*identifiers.PRIMARY_FIELD.values(), "profile_image"}
         fields = [
             f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name not in skip
