@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +19,8 @@ from clerk_users import errors, signals
 from clerk_users.app_settings import app_settings
 
 FIELDS = ("public_metadata", "private_metadata", "unsafe_metadata")
+# Far deeper than any real metadata, far below Python's recursion limit (json, deepcopy).
+MAX_DEPTH = 64
 
 
 def parse(value: Any, param: str) -> dict[str, Any]:
@@ -35,6 +38,7 @@ def parse(value: Any, param: str) -> dict[str, Any]:
 def validate(value: Any, param: str) -> dict[str, Any]:
     """Return ``value`` as a dict, refusing non-objects and anything over the size limit."""
     value = parse(value, param)
+    check_storable(value, param)
     size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
     limit = app_settings.METADATA_MAX_BYTES
     if size > limit:
@@ -48,8 +52,54 @@ def validate(value: Any, param: str) -> dict[str, Any]:
     return value
 
 
+def _text_ok(text: str) -> bool:
+    """No NUL (PostgreSQL jsonb refuses it) and no lone surrogate (not encodable as UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_storable(value: Any, param: str) -> None:
+    """Walk ``value`` iteratively (no recursion, whatever its depth) and refuse what cannot be
+    stored or measured: nesting deeper than ``MAX_DEPTH``, NUL characters or lone surrogates
+    in keys and strings, and non-JSON values such as non-finite numbers."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list) and depth > MAX_DEPTH:
+            raise errors.format_invalid(
+                param, f"{param} must not be nested more than {MAX_DEPTH} levels deep."
+            )
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str) or not _text_ok(key):
+                    raise errors.format_invalid(
+                        param, f"{param} keys must be text without NUL characters."
+                    )
+                pending.append((child, depth + 1))
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            if not _text_ok(item):
+                raise errors.format_invalid(
+                    param, f"{param} strings must be valid text without NUL characters."
+                )
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise errors.format_invalid(param, f"{param} numbers must be finite.")
+        elif not (item is None or isinstance(item, bool | int)):
+            raise errors.format_invalid(param, f"{param} must hold only JSON values.")
+
+
 def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``patch`` into a copy of ``base``; ``None`` removes a key."""
+    """Deep-merge ``patch`` into a copy of ``base``; ``None`` removes a key.
+
+    Recursion depth follows the patch, which ``check_storable`` caps at ``MAX_DEPTH``
+    (``update_metadata`` checks every patch before merging)."""
     result = copy.deepcopy(base) if isinstance(base, dict) else {}
     for key, value in patch.items():
         if value is None:
@@ -75,6 +125,8 @@ def update_metadata(
         if field not in allowed:
             raise errors.param_unknown(field)
     patches = {field: parse(value, field) for field, value in changes.items()}
+    for field, patch in patches.items():
+        check_storable(patch, field)
     with transaction.atomic():
         locked = type(user).objects.select_for_update().get(pk=user.pk)
         new_values = {}

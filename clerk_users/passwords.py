@@ -9,6 +9,7 @@ toward the lockout: ``LOCKOUT_MAX_ATTEMPTS`` failures lock the user for ``LOCKOU
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +23,8 @@ from clerk_users import errors
 from clerk_users.app_settings import app_settings
 
 SUPPORTED_DIGESTS = ("bcrypt",)
+# Modular crypt format: version, two-digit cost, 22 characters of salt + 31 of hash.
+BCRYPT_DIGEST = re.compile(r"\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}")
 
 
 def validate_new_password(password: Any, user: Any = None, param: str = "password") -> str:
@@ -53,6 +56,18 @@ def set_password(user: Any, password: str, *, skip_checks: bool = False, save: b
         user.save(update_fields=["password", "password_last_updated_at", "updated_at"])
 
 
+def refuse_password_and_digest(password: Any, digest: Any) -> None:
+    """Clerk documents ``password`` and ``password_digest`` as alternatives, not what happens
+    when both are sent: refuse the pair rather than silently drop one of them."""
+    if password is not None and digest is not None:
+        raise errors.ClerkError(
+            "form_param_value_invalid",
+            "is invalid",
+            long_message="Send either password or password_digest, not both.",
+            param_name="password_digest",
+        )
+
+
 def import_digest(user: Any, digest: Any, hasher: Any) -> None:
     """Store a password digest exported from another system (Clerk exports bcrypt)."""
     if hasher not in SUPPORTED_DIGESTS:
@@ -62,8 +77,12 @@ def import_digest(user: Any, digest: Any, hasher: Any) -> None:
             long_message=f"password_hasher must be one of: {', '.join(SUPPORTED_DIGESTS)}.",
             param_name="password_hasher",
         )
-    if not isinstance(digest, str) or not digest.startswith(("$2a$", "$2b$", "$2y$")):
-        raise errors.format_invalid("password_digest", "password_digest is not a bcrypt digest.")
+    if not isinstance(digest, str) or not BCRYPT_DIGEST.fullmatch(digest):
+        raise errors.format_invalid(
+            "password_digest",
+            "password_digest is not a bcrypt digest ($2a$, $2b$ or $2y$, a two-digit cost, "
+            "then 53 characters of salt and hash).",
+        )
     user.password = f"bcrypt${digest}"
     user.password_last_updated_at = timezone.now()
 

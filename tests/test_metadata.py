@@ -132,3 +132,46 @@ def test_update_refuses_bad_metadata(user):
         user.update(unsafe_metadata="[]", first_name="Nope")
     assert info.value.code == "form_param_format_invalid"
     assert db_snapshot() == before
+
+
+def _nested(depth):
+    value = {"leaf": 1}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": "x\x00"},  # PostgreSQL jsonb refuses NUL
+        {"a\x00": 1},
+        {"a": ["ok", {"b": "\x00"}]},
+        {"a": "\ud800"},  # a lone surrogate cannot be encoded to measure the size
+        {"\udfff": 1},
+        {"a": float("inf")},
+        _nested(metadata.MAX_DEPTH + 1),
+        _nested(5000),  # deeper than Python's recursion limit: walked without recursion
+    ],
+)
+def test_validate_refuses_unstorable_values(value):
+    with pytest.raises(ClerkError) as info:
+        metadata.validate(value, "public_metadata")
+    assert info.value.code == "form_param_format_invalid"
+    assert info.value.param_name == "public_metadata"
+
+
+def test_validate_accepts_the_depth_cap_and_merge_handles_it():
+    value = _nested(metadata.MAX_DEPTH)
+    assert metadata.validate(value, "public_metadata") == value
+    assert metadata.merge(value, value) == value
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", [{"a": "x\x00"}, {"a": "\ud800"}, _nested(5000)])
+def test_update_metadata_refuses_unstorable_patches_and_changes_nothing(user, value):
+    before = db_snapshot()
+    with pytest.raises(ClerkError) as info:
+        metadata.update_metadata(user, {"unsafe_metadata": value})
+    assert info.value.param_name == "unsafe_metadata"
+    assert db_snapshot() == before

@@ -186,3 +186,47 @@ def test_banned_user_cannot_authenticate(user):
     assert authenticate(username=user.username, password=PASSWORD) is None
     users.unban(user)
     assert authenticate(username=user.username, password=PASSWORD) is not None
+
+
+@pytest.mark.parametrize(
+    "digest",
+    [
+        "$2a$10$abc",  # the prefix alone used to pass: a user who could never sign in
+        "$2b$10$" + "a" * 52,
+        "$2b$10$" + "a" * 54,
+        "$2b$1$" + "a" * 53,
+        "$2x$10$" + "a" * 53,
+        "$2b$10$" + "a" * 52 + "!",
+        " $2b$10$" + "a" * 53,
+    ],
+)
+def test_malformed_bcrypt_digest_is_refused_and_changes_nothing(digest):
+    before = db_snapshot()
+    with pytest.raises(ClerkError) as info:
+        User.objects.create_user("badbcrypt", password_digest=digest, password_hasher="bcrypt")
+    assert info.value.code == "form_param_format_invalid"
+    assert info.value.param_name == "password_digest"
+    assert db_snapshot() == before
+
+
+def test_password_and_digest_together_are_refused(user):
+    before = db_snapshot()
+    digest = bcrypt_digest("imported secret 3")
+    with pytest.raises(ClerkError) as info:
+        User.objects.create_user(
+            "bothpw", password="a fine password 1", password_digest=digest, password_hasher="bcrypt"
+        )
+    assert info.value.param_name == "password_digest"
+    from clerk_users import users
+
+    with pytest.raises(ClerkError) as info:
+        users.update_user(
+            user,
+            {
+                "password": "a fine password 1",
+                "password_digest": digest,
+                "password_hasher": "bcrypt",
+            },
+        )
+    assert info.value.param_name == "password_digest"
+    assert db_snapshot() == before

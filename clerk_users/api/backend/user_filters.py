@@ -8,11 +8,17 @@ values are refused with Clerk's 422 (``form_param_format_invalid`` /
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import phonenumbers
-from django.db.models import F, Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, F, Func, Q, QuerySet, Value
+from django.db.models.fields.json import compile_json_path
+from django.db.models.lookups import Exact
 
 from clerk_users import errors
 from clerk_users.app_settings import app_settings
@@ -55,6 +61,13 @@ ORDER_FIELDS = {
 MAX_VALUES = 100
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 10
+# Far above any real table, far below a 64-bit SQL integer (OFFSET must not overflow).
+MAX_OFFSET = 10**9
+METADATA_PREFIXES = ("public_metadata.", "private_metadata.")
+METADATA_MAX_DEPTH = 10
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+_INTEGER = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only: no "+5", " 5" or Arabic digits
+_ORDER = re.compile(r"([+\- ]?)([a-z0-9_]+)")  # one optional sign (a space is an unescaped +)
 
 
 def _value_invalid(param: str, message: str) -> errors.ClerkError:
@@ -108,10 +121,9 @@ def parse_int(params: Any, name: str, *, minimum: int, maximum: int | None = Non
     raw = params.get(name)
     if raw is None:
         return None
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise errors.format_invalid(name, f"{name} must be an integer.")
+    if not isinstance(raw, str) or not _INTEGER.fullmatch(raw):
+        raise errors.format_invalid(name, f"{name} must be an integer (ASCII digits).")
+    value = int(raw)
     if value < minimum or (maximum is not None and value > maximum):
         bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise _value_invalid(name, f"{name} must be {bounds}.")
@@ -166,6 +178,7 @@ def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
             ).values("user_id")
         )
     conditions &= _text_conditions(params)
+    conditions &= metadata_conditions(params)
     banned = parse_bool(params, "banned")
     if banned is not None:
         conditions &= Q(banned=banned)
@@ -218,9 +231,10 @@ def _phones_like(text: str) -> QuerySet:
 def order_users(queryset: QuerySet, params: Any) -> QuerySet:
     """Clerk's ``order_by``: only the first value counts; ``+`` (default) or ``-``."""
     values = params.getlist("order_by")
-    raw = (values[0] if values else "") or "-created_at"
-    direction = "-" if raw.startswith("-") else "+"
-    name = raw.lstrip("+- ")
+    raw = values[0] if values else "-created_at"
+    match = _ORDER.fullmatch(raw)
+    direction = "-" if match and match.group(1) == "-" else "+"
+    name = match.group(2) if match else ""
     if name not in ORDER_FIELDS:
         raise _value_invalid(
             "order_by",
@@ -234,12 +248,67 @@ def order_users(queryset: QuerySet, params: Any) -> QuerySet:
 
 def page(params: Any) -> tuple[int, int]:
     limit = parse_int(params, "limit", minimum=1, maximum=MAX_LIMIT)
-    offset = parse_int(params, "offset", minimum=0)
+    offset = parse_int(params, "offset", minimum=0, maximum=MAX_OFFSET)
     return (DEFAULT_LIMIT if limit is None else limit), (offset or 0)
 
 
 def check_known(params: Any, allowed: frozenset[str]) -> None:
     """Refuse unknown query parameters (a typo must not silently return every user)."""
     for name in params:
-        if name not in allowed and not name.startswith(("public_metadata.", "private_metadata.")):
+        if name not in allowed and not name.startswith(METADATA_PREFIXES):
             raise errors.param_unknown(name)
+
+
+def metadata_conditions(params: Any) -> Q:
+    """``public_metadata.<dotted.path>=<value>`` (and ``private_metadata.``): users whose
+    metadata holds ``value`` at that path. Several values of one parameter match any of them;
+    several parameters must all match. Compared as JSON: see ``_metadata_value``."""
+    conditions = Q()
+    for name in params:
+        if not name.startswith(METADATA_PREFIXES):
+            continue
+        field, _, path = name.partition(".")
+        segments = path.split(".")
+        if len(segments) > METADATA_MAX_DEPTH or not all(
+            _SEGMENT.fullmatch(segment) for segment in segments
+        ):
+            raise errors.format_invalid(
+                name,
+                f"{name}: the path must be 1 to {METADATA_MAX_DEPTH} dot-separated keys of "
+                "letters, digits, _ or -.",
+            )
+        # An explicit ``__exact`` so a key named like a lookup ("contains", "in") stays a key.
+        lookup = f"{field}__{'__'.join(segments)}__exact"
+        matches = Q()
+        for raw in params.getlist(name):
+            value = _metadata_value(raw)
+            if (value is None or isinstance(value, bool)) and connection.vendor == "sqlite":
+                # Django's SQLite key lookup matches true/false/null against the strings
+                # "true"/"false"/"null" too; JSON_TYPE tells them apart.
+                json_type = Func(
+                    F(field),
+                    Value(compile_json_path(segments)),
+                    function="JSON_TYPE",
+                    output_field=CharField(),
+                )
+                matches |= Q(Exact(json_type, json.dumps(value)))
+            else:
+                matches |= Q(**{lookup: value})
+        conditions &= matches
+    return conditions
+
+
+def _metadata_value(raw: str) -> Any:
+    """``true``/``false``/``null``/a finite number match that JSON value; anything else
+    (including ``"quoted"``, ``[1]`` or ``{}``) matches the string as given."""
+    if raw != raw.strip():
+        return raw
+    try:
+        value = json.loads(raw, parse_constant=lambda _: raw)
+    except ValueError:
+        return raw
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return raw

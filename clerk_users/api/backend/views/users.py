@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,6 +22,7 @@ from clerk_users.api.backend import user_filters
 from clerk_users.api.backend.base import BackendViewSet
 from clerk_users.api.backend.schema import user_filter_parameters, with_errors
 from clerk_users.api.backend.serializers import users as bodies
+from clerk_users.api.base import ClerkJSONParser
 from clerk_users.api.serializers import (
     BackendUserSerializer,
     DeletedObjectSerializer,
@@ -84,7 +84,7 @@ USER_RESPONSE = with_errors({200: BackendUserSerializer}, 404)
 
 
 # Clerk's SDKs send JSON; declaring only JSON keeps the schema (and schemathesis) honest.
-JSON_ONLY = [JSONParser]
+JSON_ONLY = [ClerkJSONParser]
 
 
 class ClerkLookupMixin:
