@@ -143,6 +143,7 @@ def create_user(
     second_factors = {k: fields.pop(k) for k in ("totp_secret", "backup_codes") if k in fields}
     if fields:
         raise errors.param_unknown(sorted(fields)[0])
+    passwords.refuse_password_and_digest(password, password_digest)
     if password_digest is not None or password_hasher is not None:
         passwords.import_digest(user, password_digest, password_hasher)
     elif password:
@@ -214,6 +215,7 @@ def update_user(
     password = params.pop("password", None)
     digest = params.pop("password_digest", None)
     hasher = params.pop("password_hasher", None)
+    passwords.refuse_password_and_digest(password, digest)
     if password is not None:
         if skip_checks:
             if not isinstance(password, str) or not password:

@@ -17,7 +17,6 @@ from typing import Any
 import phonenumbers
 from django.db import connection
 from django.db.models import CharField, F, Func, Q, QuerySet, Value
-from django.db.models.fields.json import compile_json_path
 from django.db.models.lookups import Exact
 
 from clerk_users import errors
@@ -287,7 +286,7 @@ def metadata_conditions(params: Any) -> Q:
                 # "true"/"false"/"null" too; JSON_TYPE tells them apart.
                 json_type = Func(
                     F(field),
-                    Value(compile_json_path(segments)),
+                    Value(_json_path(segments)),
                     function="JSON_TYPE",
                     output_field=CharField(),
                 )
@@ -296,6 +295,12 @@ def metadata_conditions(params: Any) -> Q:
                 matches |= Q(**{lookup: value})
         conditions &= matches
     return conditions
+
+
+def _json_path(segments: list[str]) -> str:
+    """SQLite's JSON path for ``segments``, as Django's key lookups write it (a numeric
+    segment indexes an array)."""
+    return "$" + "".join(f"[{s}]" if s.isdigit() else f".{json.dumps(s)}" for s in segments)
 
 
 def _metadata_value(raw: str) -> Any:
