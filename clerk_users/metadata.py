@@ -28,7 +28,7 @@ def parse(value: Any, param: str) -> dict[str, Any]:
     if isinstance(value, str):
         try:
             value = json.loads(value) if value.strip() else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
             raise errors.format_invalid(param, f"{param} must be a valid JSON object.")
     if not isinstance(value, dict):
         raise errors.format_invalid(param, f"{param} must be a JSON object.")

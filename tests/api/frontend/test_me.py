@@ -372,3 +372,59 @@ def test_get_me_has_the_shape_of_the_reference_frontend_user(api, user):
         verification = data[field][0]["verification"]
         if verification is not None:
             assert set(verification) == set(expected[field][0]["verification"])
+
+
+def _deep(depth):
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": "x\x00"},
+        {"a\x00": 1},
+        {"a": "\ud800"},
+        json.loads(_deep(metadata.MAX_DEPTH + 1)),
+    ],
+)
+def test_me_metadata_refuses_unstorable_values_and_changes_nothing(api, user, value):
+    before = row(user)
+    response = api.patch("me/metadata", {"unsafe_metadata": value})
+    assert response.status_code == 422, response.content
+    assert error_code(response) == "form_param_format_invalid"
+    assert response.json()["errors"][0]["meta"]["param_name"] == "unsafe_metadata"
+    assert row(user) == before
+
+
+def test_me_metadata_too_deep_to_parse_is_a_400_not_a_500(api, user):
+    before = row(user)
+    url = "/api/frontend/v1/me/metadata"
+    body = '{"unsafe_metadata":' + _deep(3000) + "}"
+    response = api.client.patch(
+        url, body, content_type="application/json", HTTP_X_CSRFTOKEN=api.csrf
+    )
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {"errors", "clerk_trace_id"}
+    # A form body carries metadata as a JSON string, parsed by the metadata module.
+    response = api.client.patch(
+        url,
+        "unsafe_metadata=" + _deep(3000),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_CSRFTOKEN=api.csrf,
+    )
+    assert response.status_code == 422, response.content
+    assert row(user) == before
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name", "username"])
+def test_me_nul_in_a_text_field_is_a_422(api, user, field):
+    before = row(user)
+    response = api.patch("me", {field: "abc\x00def"})
+    assert response.status_code == 422, response.content
+    assert row(user) == before
+
+
+def test_nul_in_a_frontend_query_param_is_a_422(api):
+    response = api.client.get("/api/frontend/v1/me?x=%00")
+    assert response.status_code == 422, response.content
+    assert error_code(response) == "form_param_format_invalid"
