@@ -65,7 +65,7 @@ MAX_OFFSET = 10**9
 METADATA_PREFIXES = ("public_metadata.", "private_metadata.")
 METADATA_MAX_DEPTH = 10
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
-_INTEGER = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only: no "+5", " 5" or Arabic digits
+INTEGER_RE = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only: no "+5", " 5" or Arabic digits
 _ORDER = re.compile(r"([+\- ]?)([a-z0-9_]+)")  # one optional sign (a space is an unescaped +)
 
 
@@ -120,7 +120,7 @@ def parse_int(params: Any, name: str, *, minimum: int, maximum: int | None = Non
     raw = params.get(name)
     if raw is None:
         return None
-    if not isinstance(raw, str) or not _INTEGER.fullmatch(raw):
+    if not isinstance(raw, str) or not INTEGER_RE.fullmatch(raw):
         raise errors.format_invalid(name, f"{name} must be an integer (ASCII digits).")
     value = int(raw)
     if value < minimum or (maximum is not None and value > maximum):

@@ -182,3 +182,11 @@ def test_malformed_paging_is_refused(api, members, query, param):
 )
 def test_well_formed_paging_still_works(api, members, query):
     ids(api.get(f"/users?{query}"))
+
+
+@pytest.mark.parametrize("value", ["%2B5", "%205", "%D9%A3", "1_0", "99999999999999999999"])
+@pytest.mark.parametrize("param", ["limit", "offset"])
+def test_session_list_integers_are_ascii_and_bounded(api, param, value):
+    err = error(api.get(f"/sessions?{param}={value}"))
+    assert err["code"] == "form_param_format_invalid"
+    assert err["meta"]["param_name"] == param

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from clerk_users import errors
 from clerk_users import external_accounts as rules
+from clerk_users.api.backend import user_filters
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.serializers import DeletedObjectSerializer, deleted_json
 from clerk_users.models import ExternalAccount
@@ -45,10 +46,8 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = low - 1
+    # ASCII digits only (``int`` also takes "+5", " 5", "1_0" and non-ASCII digits).
+    value = int(raw) if user_filters.INTEGER_RE.fullmatch(str(raw)) else low - 1
     if not low <= value <= high:
         raise errors.format_invalid(name, f"{name} must be an integer between {low} and {high}.")
     return value
