@@ -64,6 +64,16 @@ _LIST_DESCRIPTIONS = {
 }
 
 
+# Metadata filters have free-form names, so OpenAPI can only describe them in prose.
+METADATA_FILTER_DESCRIPTION = (
+    "Also filters on metadata: `public_metadata.<dotted.path>=<value>` and "
+    "`private_metadata.<dotted.path>=<value>` match users whose metadata holds `value` at that "
+    "path (1 to 10 keys of letters, digits, `_` or `-`; a numeric key indexes an array). "
+    "`true`, `false`, `null` and numbers match those JSON values, anything else the string. "
+    "Repeating a parameter matches any of its values; different parameters must all match. "
+    "A malformed path is a 422 `form_param_format_invalid`."
+)
+
 MS_SCHEMA = {"type": "integer", "format": "int64", "minimum": 0, "maximum": 253402300799999}
 
 

@@ -396,14 +396,15 @@ def test_me_metadata_refuses_unstorable_values_and_changes_nothing(api, user, va
     assert row(user) == before
 
 
-def test_me_metadata_too_deep_to_parse_is_a_400_not_a_500(api, user):
+def test_me_metadata_too_deep_to_parse_is_a_clerk_error(api, user):
     before = row(user)
     url = "/api/frontend/v1/me/metadata"
     body = '{"unsafe_metadata":' + _deep(3000) + "}"
     response = api.client.patch(
         url, body, content_type="application/json", HTTP_X_CSRFTOKEN=api.csrf
     )
-    assert response.status_code == 400, response.content
+    # 400 at the recursion limit; 422 (depth cap) if the run raised it (hypothesis does).
+    assert response.status_code in (400, 422), response.content
     assert set(response.json()) == {"errors", "clerk_trace_id"}
     # A form body carries metadata as a JSON string, parsed by the metadata module.
     response = api.client.patch(

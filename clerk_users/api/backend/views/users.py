@@ -20,7 +20,11 @@ from rest_framework.response import Response
 from clerk_users import errors, identifiers, metadata, passwords, users
 from clerk_users.api.backend import user_filters
 from clerk_users.api.backend.base import BackendViewSet
-from clerk_users.api.backend.schema import user_filter_parameters, with_errors
+from clerk_users.api.backend.schema import (
+    METADATA_FILTER_DESCRIPTION,
+    user_filter_parameters,
+    with_errors,
+)
 from clerk_users.api.backend.serializers import users as bodies
 from clerk_users.api.base import ClerkJSONParser
 from clerk_users.api.serializers import (
@@ -106,6 +110,7 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
 
     @extend_schema(
         operation_id="GetUserList",
+        description=METADATA_FILTER_DESCRIPTION,
         parameters=user_filter_parameters(paginated=True),
         responses=with_errors({200: BackendUserSerializer(many=True)}),
     )
@@ -120,6 +125,7 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
 
     @extend_schema(
         operation_id="GetUsersCount",
+        description=METADATA_FILTER_DESCRIPTION,
         parameters=user_filter_parameters(paginated=False),
         responses=with_errors({200: bodies.TotalCountSerializer}),
     )
