@@ -37,7 +37,7 @@ PALETTE = (
 SIZE = 256
 VERSION = "v1"
 NO_INITIALS = "_"
-INITIALS_RE = re.compile(r"^(?:[A-Z0-9]{1,2}|_)$")
+INITIALS_RE = re.compile(r"[A-Z0-9]{1,2}|_")
 CACHE_SECONDS = 365 * 24 * 3600
 
 
@@ -66,7 +66,7 @@ def color_index(user_id: str) -> int:
 
 
 def is_valid(initials_value: str, index: int) -> bool:
-    return bool(INITIALS_RE.match(initials_value)) and 0 <= index < len(PALETTE)
+    return bool(INITIALS_RE.fullmatch(initials_value)) and 0 <= index < len(PALETTE)
 
 
 def _render(initials_value: str, index: int) -> bytes:

@@ -26,7 +26,7 @@ from clerk_users.oauth_settings import PROVIDERS
 # Seconds a started connect flow stays valid (Clerk: 10 minutes).
 VERIFICATION_LIFETIME = 600
 START_SALT = "clerk_users.external_accounts.start"
-SCOPE_RE = re.compile(r"^[\w.:/\-]{1,200}$")
+SCOPE_RE = re.compile(r"[\w.:/\-]{1,200}")
 PROMPTS = {"none", "login", "consent", "select_account"}
 
 STRATEGY_TO_PROVIDER_ID: dict[str, str] = {
@@ -91,7 +91,7 @@ def parse_scopes(value: Any, param: str = "additional_scope") -> list[str]:
     items = value if isinstance(value, list) else None
     if isinstance(value, str):
         items = [s for s in re.split(r"[,\s]+", value) if s]
-    if items is None or not all(isinstance(s, str) and SCOPE_RE.match(s) for s in items):
+    if items is None or not all(isinstance(s, str) and SCOPE_RE.fullmatch(s) for s in items):
         raise errors.format_invalid(param, f"{param} must be a list of OAuth scopes.")
     return list(dict.fromkeys(items))
 
@@ -140,9 +140,14 @@ def _check_redirect(redirect_url: Any, request: Any) -> str:
 
 # -- the connect flow ------------------------------------------------------------------------
 def _begin(account: ExternalAccount, request: Any) -> None:
-    """Give ``account`` a fresh pending flow: nonce, expiry and the signed start URL."""
+    """Give ``account`` a fresh pending flow: nonce, expiry and the signed start URL.
+
+    A verified account (reauthorization) stays verified until the callback completes or
+    fails: it is still a way to sign in (allauth's social account is untouched), so the
+    "last way to sign in" guard must keep counting it. ``to_json`` shows the open flow."""
     account.verification_nonce = secrets.token_urlsafe(16)
-    account.verification_status = VerificationStatus.UNVERIFIED
+    if account.verification_status != VerificationStatus.VERIFIED:
+        account.verification_status = VerificationStatus.UNVERIFIED
     account.verification_error = None
     account.verification_expire_at = timezone.now() + timedelta(seconds=VERIFICATION_LIFETIME)
     token = signing.dumps({"eac": account.pk, "n": account.verification_nonce}, salt=START_SALT)
@@ -309,14 +314,30 @@ def access_tokens(user: Any, strategy: Any, request: Any = None) -> list[dict[st
 
 
 # -- wire shape ------------------------------------------------------------------------------
-def to_json(account: ExternalAccount) -> dict[str, Any]:
-    pending = account.verification_status == VerificationStatus.UNVERIFIED and bool(
-        account.external_verification_redirect_url
+def reauthorizing(account: ExternalAccount) -> bool:
+    """A verified account with an open (unexpired) reauthorization flow."""
+    expire_at = account.verification_expire_at
+    return (
+        account.is_verified
+        and bool(account.external_verification_redirect_url)
+        and expire_at is not None
+        and expire_at > timezone.now()
     )
+
+
+def to_json(account: ExternalAccount) -> dict[str, Any]:
+    # During a reauthorization the wire shows what Clerk shows (an unverified verification
+    # carrying the redirect URL ClerkJS follows); the stored status stays verified.
+    reauthorization = reauthorizing(account)
+    pending = reauthorization or (
+        account.verification_status == VerificationStatus.UNVERIFIED
+        and bool(account.external_verification_redirect_url)
+    )
+    status = VerificationStatus.UNVERIFIED if reauthorization else account.verification_status
     expire_at = account.verification_expire_at or account.created_at
     verification: dict[str, Any] | None = {
         "object": "verification_oauth",
-        "status": account.verification_status,
+        "status": status,
         "strategy": account.provider,
         "attempts": None,
         "expire_at": _ms(expire_at),

@@ -29,7 +29,7 @@ from clerk_users.models import (
     Web3Wallet,
 )
 
-WALLET_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+WALLET_RE = re.compile(r"0x[0-9a-fA-F]{40}")
 PRIMARY_FIELD = {
     "email_address": "primary_email_address",
     "phone_number": "primary_phone_number",
@@ -65,7 +65,7 @@ def normalize_phone(value: Any, param: str = "phone_number") -> str:
 
 
 def normalize_wallet(value: Any, param: str = "web3_wallet") -> str:
-    if not isinstance(value, str) or not WALLET_RE.match(value.strip()):
+    if not isinstance(value, str) or not WALLET_RE.fullmatch(value.strip()):
         raise errors.format_invalid(param, f"{param} must be 0x followed by 40 hexadecimal digits.")
     return value.strip().lower()
 

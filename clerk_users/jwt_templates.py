@@ -22,7 +22,7 @@ from clerk_users import errors, tokens
 RESERVED_CLAIMS = frozenset({"azp", "exp", "iat", "iss", "jti", "nbf", "sid", "sub"})
 ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "HS256", "HS384", "HS512")
 SHORTCODE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
-NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 UNSET = object()
 
 
@@ -131,7 +131,11 @@ def mint(
     iat = int(time.time()) if now is None else now
     claims = render(template.claims, user_context(session))
     claims.update(tokens.session_claims(session, request, now=iat))
+    # Clerk's template defaults are azp, exp, iat, iss, jti, nbf, sub: no ``sid`` and no
+    # session-token version ``v``, so a template token (up to ten years) is never taken for
+    # a session token (``tokens.verify_session_token`` refuses a ``jti`` or a missing ``v``).
     claims.pop("v", None)
+    claims.pop("sid", None)
     claims["nbf"] = iat - template.allowed_clock_skew
     claims["exp"] = iat + (expires_in_seconds or template.lifetime)
     claims["jti"] = tokens.new_jti()
@@ -162,7 +166,7 @@ def _validate(data: dict[str, Any], *, partial: bool, instance: Any = None) -> d
         name = data.get("name")
         if not name:
             raise errors.param_missing("name")
-        if not isinstance(name, str) or not NAME_RE.match(name) or name in tokens.SERVICES:
+        if not isinstance(name, str) or not NAME_RE.fullmatch(name) or name in tokens.SERVICES:
             raise errors.format_invalid(
                 "name", "name must be 1-128 letters, digits, '_', '-' or '.', not a service name."
             )

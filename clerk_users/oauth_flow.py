@@ -88,14 +88,19 @@ def fail(request: Any, account_id: str | None, code: str) -> HttpResponse | None
         account = ExternalAccount.objects.select_for_update().filter(pk=account_id).first()
         if account is None:
             return None
-        if account.verification_status != VerificationStatus.VERIFIED:
+        reauthorizing = account.verification_status == VerificationStatus.VERIFIED
+        # A failed reauthorization leaves the account verified (allauth's social account
+        # still signs in, and the "last way to sign in" guard counts it); either way the
+        # error is recorded and the flow closed (its start link dies).
+        if not reauthorizing or account.verification_nonce:
             provider = account.provider.removeprefix("oauth_").capitalize()
             message, long_message = ERRORS[code]
-            account.verification_status = (
-                VerificationStatus.EXPIRED
-                if code == "verification_expired"
-                else VerificationStatus.UNVERIFIED
-            )
+            if not reauthorizing:
+                account.verification_status = (
+                    VerificationStatus.EXPIRED
+                    if code == "verification_expired"
+                    else VerificationStatus.UNVERIFIED
+                )
             account.verification_error = {
                 "code": code,
                 "message": message,

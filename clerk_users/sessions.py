@@ -174,6 +174,38 @@ def revoke_all_sessions(user: Any) -> int:
     return _revoke_many(Session.objects.filter(user_id=user.pk))
 
 
+def store_session_key(request: Any) -> None:
+    """Record the request's current Django session key on its Clerk session.
+
+    Call it whenever the key changes (``cycle_key``: ``update_session_auth_hash`` after a
+    password change, a privilege change): revocation deletes the Django session by the key
+    stored on the row, and an old, already-gone key would leave the live cookie working.
+    """
+    from clerk_users.models import Session
+
+    session_id = session_id_of(request)
+    django_session = getattr(request, "session", None)
+    if not session_id or django_session is None:
+        return
+    key = storable_key(django_session.session_key)
+    if key:
+        Session.objects.filter(pk=session_id).exclude(session_key=key).update(
+            session_key=key, updated_at=timezone.now()
+        )
+
+
+def keep_signed_in_after_password_change(request: Any, user: Any) -> None:
+    """``update_session_auth_hash`` (which cycles the Django session key, so the session
+    stays signed in under the new password) and store the new key on the Clerk session."""
+    from django.contrib.auth import update_session_auth_hash
+
+    django_session = getattr(request, "session", None)
+    if django_session is None or not django_session.session_key:
+        return
+    update_session_auth_hash(request, user)
+    store_session_key(request)
+
+
 def revoke_other_sessions(user: Any, keep_session_key: str | None = None) -> int:
     """Revoke the user's sessions except the one whose Django session key is
     ``keep_session_key`` (password change with ``sign_out_of_other_sessions``)."""

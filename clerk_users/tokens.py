@@ -153,6 +153,8 @@ def hasura_token(session: Any, *, request: Any = None) -> str:
     """The session token plus Hasura's claims namespace; roles come from the user's
     ``public_metadata["hasura"]`` (``default_role``, ``allowed_roles``) or the settings."""
     claims = session_claims(session, request)
+    claims.pop("v", None)  # a service token, never accepted as a session token
+    claims["jti"] = new_jti()
     user = session.user
     meta = (user.public_metadata or {}).get("hasura") or {}
     default_role = meta.get("default_role") or app_settings.HASURA_DEFAULT_ROLE
@@ -275,12 +277,19 @@ def verify_session_token(
     issuer: str | None = None,
     authorized_parties: list[str] | None = None,
     leeway: int | None = None,
+    max_lifetime: int | None = None,
 ) -> dict[str, Any]:
     """Verify a session token minted here and return its claims (``TokenError`` otherwise).
 
     Only RS256 with a ``kid`` of a published key is accepted: ``alg: none``, HMAC signed
     with the public key, unknown kids and key-carrying headers (``jku``, ``x5u``, ``jwk``)
     are refused before any signature check.
+
+    Only *session* tokens pass: JWT-template and Hasura tokens are signed with the same key
+    and carry ``sub`` (templates may live up to ten years), so a token must carry the
+    session-token version ``v``, no ``jti`` (every template token has one), and live at most
+    ``max_lifetime`` seconds (default: ``SESSION_TOKEN_LIFETIME`` + the clock skew; a caller
+    that accepts the Backend API's longer ``expires_in_seconds`` tokens passes its bound).
     """
     if not isinstance(token, str) or token.count(".") != 2:
         raise TokenError("The token is not a JWT.")
@@ -303,7 +312,7 @@ def verify_session_token(
             algorithms=["RS256"],
             leeway=skew,
             issuer=issuer,
-            options={"require": ["exp", "iat", "nbf", "sub", "sid"]},
+            options={"require": ["exp", "iat", "nbf", "sub", "sid", "v"]},
         )
     except jwt.ExpiredSignatureError:
         raise TokenError("The token has expired.", code="token_expired") from None
@@ -311,9 +320,20 @@ def verify_session_token(
         raise TokenError("The token is not valid yet.", code="token_not_active_yet") from None
     except jwt.PyJWTError as exc:
         raise TokenError(f"The token is invalid: {exc}.") from None
+    _require_session_token(claims, max_lifetime, skew)
     if authorized_parties is not None and claims.get("azp") not in (None, *authorized_parties):
         raise TokenError("The token's azp is not an authorized party.")
     return claims
+
+
+def _require_session_token(claims: dict[str, Any], max_lifetime: int | None, skew: int) -> None:
+    """Refuse a verified JWT that is not a session token (see ``verify_session_token``)."""
+    if claims.get("v") != TOKEN_VERSION or "jti" in claims or HASURA_NAMESPACE in claims:
+        raise TokenError("The token is not a session token.")
+    limit = app_settings.SESSION_TOKEN_LIFETIME + skew if max_lifetime is None else max_lifetime
+    iat, exp = claims["iat"], claims["exp"]
+    if not isinstance(iat, int | float) or not isinstance(exp, int | float) or exp - iat > limit:
+        raise TokenError("The token lives longer than a session token.")
 
 
 def new_jti() -> str:

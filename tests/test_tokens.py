@@ -19,7 +19,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from clerk_users import errors, sessions, signing_keys, tokens
-from clerk_users.models import SigningKey
+from clerk_users.models import JWTTemplate, SigningKey
 from tests.token_helpers import forge, make_session, pem, public_key, public_pem, settings_keys
 
 __all__ = ["settings_keys"]
@@ -174,6 +174,61 @@ def test_refuses_key_carrying_headers(session: Any, header: str) -> None:
     )
     with pytest.raises(tokens.TokenError):
         tokens.verify_session_token(token)
+
+
+# -- only session tokens pass as session tokens ---------------------------------------------
+def test_template_and_service_tokens_are_not_session_tokens(session: Any, settings: Any) -> None:
+    """Template and service tokens share the signing key and carry ``sub``; a template one
+    may live ten years. None of them may pass as a session token."""
+    JWTTemplate.objects.create(name="thirdparty", claims={"role": "x"}, lifetime=315_360_000)
+    template = session.get_token("thirdparty")
+    claims = decode(template)
+    assert "sid" not in claims and "v" not in claims and claims["jti"]
+    hasura = session.get_token("hasura")
+    assert "v" not in decode(hasura) and decode(hasura)["jti"]
+    # Worst case: Firebase's service account set to the session signing key and its kid.
+    account = {
+        "client_email": "firebase-adminsdk@demo.iam.gserviceaccount.com",
+        "private_key_id": signing_keys.active_key().kid,
+        "private_key": pem(0),
+    }
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "FIREBASE_SERVICE_ACCOUNT": account}
+    firebase = session.get_token("firebase")
+    for token in (template, hasura, firebase):
+        with pytest.raises(tokens.TokenError):
+            tokens.verify_session_token(token)
+    assert tokens.verify_session_token(session.get_token())["sid"] == session.id
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"jti": "abc"}, {"v": None}, {"v": 1}, {"lifetime": 3600}, {"lifetime": 66}],
+)
+def test_refuses_session_shaped_tokens_that_are_not_session_tokens(
+    session: Any, changes: dict[str, Any]
+) -> None:
+    key = signing_keys.active_key()
+    claims = _claims(session)
+    lifetime = changes.pop("lifetime", None)
+    if lifetime is not None:
+        claims["exp"] = claims["iat"] + lifetime
+    claims.update(changes)
+    claims = {name: value for name, value in claims.items() if value is not None}
+    token = jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    with pytest.raises(tokens.TokenError):
+        tokens.verify_session_token(token)
+
+
+def test_lifetime_bound_is_the_session_lifetime_plus_skew(session: Any) -> None:
+    key = signing_keys.active_key()
+    claims = _claims(session)
+    claims["exp"] = claims["iat"] + 65  # 60 s + the 5 s clock skew
+    token = jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    assert tokens.verify_session_token(token)["sid"] == session.id
+    longer = tokens.session_token(session, expires_in_seconds=600)  # the Backend API's option
+    with pytest.raises(tokens.TokenError):
+        tokens.verify_session_token(longer)
+    assert tokens.verify_session_token(longer, max_lifetime=600)["sid"] == session.id
 
 
 def test_refuses_garbage() -> None:

@@ -17,13 +17,13 @@ from rest_framework.throttling import BaseThrottle
 
 from clerk_users.app_settings import app_settings
 
-_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd]?)\w*\s*$")
+_RATE_RE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd]?)\w*\s*")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 1}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
     """``"1000/10s"`` -> ``(1000, 10)``; ``"5/m"`` -> ``(5, 60)``."""
-    match = _RATE_RE.match(rate or "")
+    match = _RATE_RE.fullmatch(rate or "")
     if not match:
         raise ValueError(f"invalid rate {rate!r}; use '<count>/<seconds>s'")
     count, number, unit = match.groups()

@@ -41,7 +41,16 @@ def session_user(request: Any) -> Any:
     ``django.contrib.auth.get_user`` drops inactive users (``ModelBackend.get_user``), which
     would answer 401; the Frontend API must identify them to answer 403 instead. The session's
     auth hash is still verified, so a password change ends other cookie sessions as in Django.
+
+    The user is loaded through the Clerk session named in the Django session, which must be
+    active in the database (the same single indexed query, joined to the user): revocation
+    holds for the API even where the shared revocation marker is missing (a per-process
+    cache, an evicted key) or the Django session outlived it. A cookie session that no Clerk
+    session tracks is refused: every login creates one (``sessions.create_session``).
     """
+    from clerk_users import sessions
+    from clerk_users.models import Session
+
     session = getattr(request, "session", None)
     if session is None:
         return None
@@ -49,14 +58,25 @@ def session_user(request: Any) -> Any:
     backend_path = session.get(BACKEND_SESSION_KEY)
     if user_id is None or backend_path not in settings.AUTHENTICATION_BACKENDS:
         return None
+    clerk_session_id = sessions.session_id_of(request)
+    if not isinstance(clerk_session_id, str) or not clerk_session_id:
+        return None
     model = get_user_model()
     try:
         pk = model._meta.pk.to_python(user_id)
     except Exception:
         return None
-    user = model._default_manager.filter(pk=pk).first()
-    if user is None:
+    clerk_session = (
+        Session.objects.active()
+        .select_related("user")
+        .filter(pk=clerk_session_id, user_id=pk)
+        .first()
+    )
+    if clerk_session is None:
         return None
+    user = clerk_session.user
+    user._clerk_session_id = clerk_session.id
+    request.clerk_session = clerk_session
     session_hash = session.get(HASH_SESSION_KEY) or ""
     secrets = [None, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
     if not any(

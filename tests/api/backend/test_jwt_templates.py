@@ -69,6 +69,7 @@ def test_crud(api: Any) -> None:
         ({"name": "a", "claims": {}, "allowed_clock_skew": 9999}, "form_param_format_invalid"),
         ({"name": "hasura", "claims": {}}, "form_param_format_invalid"),
         ({"name": "a b", "claims": {}}, "form_param_format_invalid"),
+        ({"name": "a\n", "claims": {}}, "form_param_format_invalid"),
         ({"name": "a", "claims": {}, "custom_signing_key": True}, "form_param_missing"),
         (
             {
@@ -148,7 +149,7 @@ def test_template_token_lifetime_skew_and_reserved_claims(user: Any) -> None:
     claims = jwt.decode(token, public_key(0), algorithms=["RS256"])
     assert claims["exp"] - claims["iat"] == 3600
     assert claims["iat"] - claims["nbf"] == 30
-    assert claims["sub"] == user.pk and claims["sid"] == session.id and claims["jti"]
+    assert claims["sub"] == user.pk and "sid" not in claims and claims["jti"]
 
 
 def test_custom_signing_keys(api: Any, user: Any) -> None:
@@ -176,7 +177,7 @@ def test_custom_signing_keys(api: Any, user: Any) -> None:
             "signing_key": pem(1),
         },
     )
-    assert jwt.decode(session.get_token("rs"), public_key(1), algorithms=["RS256"])["sid"]
+    assert jwt.decode(session.get_token("rs"), public_key(1), algorithms=["RS256"])["sub"]
 
 
 @pytest.mark.django_db(transaction=True)

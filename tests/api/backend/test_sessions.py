@@ -135,7 +135,11 @@ def test_sdk_parses_sessions_tokens_and_jwks(clerk: Any, make_user: Any) -> None
     fetched = clerk.sessions.get(session_id=session.id)
     assert fetched.status == models.Status.ACTIVE and fetched.user_id == user.pk
     token = clerk.sessions.create_token(session_id=session.id, expires_in_seconds=120)
-    assert tokens.verify_session_token(token.jwt)["sid"] == session.id
+    # A longer-lived token minted by the Backend API verifies only when the caller accepts
+    # its lifetime: by default only session-token lifetimes pass (the Frontend API's Bearer).
+    assert tokens.verify_session_token(token.jwt, max_lifetime=120)["sid"] == session.id
+    with pytest.raises(tokens.TokenError):
+        tokens.verify_session_token(token.jwt)
     JWTTemplate.objects.create(name="sdk", claims={"k": "v"})
     templated = clerk.sessions.create_token_from_template(
         session_id=session.id, template_name="sdk"

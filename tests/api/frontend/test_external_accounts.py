@@ -3,6 +3,7 @@ with Clerk's "last way to sign in" rule, and reauthorization."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,6 +11,7 @@ import pytest
 import responses
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.test import override_settings
+from django.utils import timezone
 
 from clerk_users.models import ExternalAccount
 from tests.api.frontend.conftest import FrontendClient, error_code
@@ -127,6 +129,11 @@ def test_same_origin_redirect_is_allowed(api: FrontendClient) -> None:
             "additional_scope",
         ),
         (
+            {"strategy": "oauth_github", "redirect_url": DONE, "additional_scope": ["repo\n"]},
+            "form_param_format_invalid",
+            "additional_scope",
+        ),
+        (
             {"strategy": "oauth_github", "redirect_url": DONE, "provider_user_id": "1"},
             "form_param_unknown",
             "provider_user_id",
@@ -227,6 +234,44 @@ def test_delete_last_way_to_sign_in_is_refused(make_user: Any, frontend: Any) ->
     connect(api, "discord")
     assert api.delete(f"me/external_accounts/{account['id']}").status_code == 200
     assert User.objects.get(pk=user.pk).external_accounts.count() == 1
+
+
+@pytest.mark.django_db
+def test_reauthorizing_the_last_way_to_sign_in_keeps_it(make_user: Any, frontend: Any) -> None:
+    """Reauthorize, then delete: the account is still the only way in, so the guard holds
+    (it stays verified until the callback completes or fails)."""
+    user = make_user(username=None, email_address=[], password=None)
+    user.set_unusable_password()
+    user.save()
+    api = frontend(user)
+    account = connect(api, "twitter")
+    response = api.patch(
+        f"me/external_accounts/{account['id']}/reauthorize", {"redirect_url": DONE}
+    )
+    assert response.status_code == 200, response.content
+    shown = response.json()["response"]["verification"]
+    assert shown["status"] == "unverified"  # Clerk's wire: a flow is open...
+    start = shown["external_verification_redirect_url"]
+    assert start
+    assert ExternalAccount.objects.get(pk=account["id"]).verification_status == "verified"
+    deleted = api.delete(f"me/external_accounts/{account['id']}")
+    assert deleted.status_code == 403
+    assert error_code(deleted) == "last_identification_deletion_failed"
+    # The flow fails (here: it expired): the account stays verified, the error is recorded
+    # and the start link is dead.
+    ExternalAccount.objects.filter(pk=account["id"]).update(
+        verification_expire_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert api.client.get(start).status_code == 302
+    stored = ExternalAccount.objects.get(pk=account["id"])
+    assert stored.verification_status == "verified"
+    assert stored.verification_error["code"] == "verification_expired"
+    data = api.get(f"me/external_accounts/{account['id']}").json()["response"]
+    assert data["verification"]["status"] == "verified"
+    assert data["verification"]["external_verification_redirect_url"] is None
+    assert api.client.get(start).status_code == 404
+    assert api.delete(f"me/external_accounts/{account['id']}").status_code == 403
+    assert SocialAccount.objects.filter(user_id=user.pk).exists()
 
 
 @pytest.mark.django_db

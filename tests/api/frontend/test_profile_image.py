@@ -205,7 +205,15 @@ def test_default_avatar_view(user: Any) -> None:
         (0, 0)
     )
     assert len(picture.getcolors(maxcolors=65536) or []) > 2  # the initials are drawn
-    for bad in ("v1/gh/1.png", "v1/ABC/1.png", "v1/GH/99.png", "v2/GH/1.png", "v1/%3Cs%3E/1.png"):
+    for bad in (
+        "v1/gh/1.png",
+        "v1/ABC/1.png",
+        "v1/GH/99.png",
+        "v2/GH/1.png",
+        "v1/%3Cs%3E/1.png",
+        "v1/GH%0A/1.png",  # a trailing newline (``$`` matches before it)
+        "v1/_%0A/1.png",
+    ):
         response = Client().get(f"/api/frontend/v1/avatars/{bad}")
         assert response.status_code == 404 and error_code(response) == "resource_not_found"
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import jwt
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
-from clerk_users import signing_keys, tokens
+from clerk_users import sessions, signing_keys, tokens
 from clerk_users.api.authentication import SessionTokenAuthentication, verify_request_token
 from clerk_users.models import JWTTemplate, Session
 from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code
@@ -281,3 +282,57 @@ def test_each_revocation_path_stops_cookie_minting_and_tokens(user: Any, path: s
     assert getattr(info.value, "clerk_code", None) == "session_not_active"
     if path != "ban":
         assert keeper.get("me").status_code == 200  # the other session lives on
+
+
+# -- only session tokens authenticate ------------------------------------------------------
+@pytest.mark.parametrize("template", ["thirdparty", "hasura"])
+def test_template_and_service_tokens_are_refused_by_bearer_auth(user: Any, template: str) -> None:
+    """A ten-year template token (same key, ``sub``) must not act on /me nor mint tokens."""
+    session = session_of(FrontendClient(user))
+    JWTTemplate.objects.create(name="thirdparty", claims={"role": "x"}, lifetime=315_360_000)
+    client = bearer(session.get_token(template=template))
+    assert client.get(PREFIX + "me").status_code == 401
+    patched = client.patch(
+        PREFIX + "me", '{"first_name": "Pwned"}', content_type="application/json"
+    )
+    assert patched.status_code == 401
+    assert client.post(PREFIX + f"client/sessions/{session.id}/tokens").status_code == 401
+    user.refresh_from_db()
+    assert user.first_name != "Pwned"
+    assert bearer(session.get_token()).get(PREFIX + "me").status_code == 200
+
+
+# -- revocation holds for cookie sessions ----------------------------------------------------
+def test_session_revoked_after_a_password_change_is_signed_out(user: Any) -> None:
+    """change_password cycles the Django session key; revoking must still end the session,
+    even in a process whose cache never saw the revocation marker."""
+    api = FrontendClient(user)
+    session_id = api.client.session[sessions.SESSION_ID_KEY]
+    changed = api.post(
+        "me/change_password",
+        {"current_password": "correct horse battery", "new_password": "another good passphrase"},
+    )
+    assert changed.status_code == 200, changed.content
+    cookie_key = api.client.cookies["sessionid"].value
+    assert Session.objects.get(pk=session_id).session_key == cookie_key
+    assert api.get("me").status_code == 200
+    sessions.revoke_session(session_id)
+    cache.delete(sessions.revoked_cache_key(session_id))  # another worker's cache
+    assert api.get("me").status_code == 401
+    assert api.patch("me", {"first_name": "StillHere"}).status_code == 401
+    user.refresh_from_db()
+    assert user.first_name != "StillHere"
+
+
+def test_cookie_auth_refuses_a_session_not_active_in_the_database(user: Any) -> None:
+    """Defence in depth: the Django session survives (e.g. a stale stored key) and the
+    shared cache has no marker, yet the Frontend API refuses the revoked Clerk session."""
+    api = FrontendClient(user)
+    session = session_of(api)
+    assert api.get("me").status_code == 200
+    Session.objects.filter(pk=session.pk).update(status="revoked")
+    cache.delete(sessions.revoked_cache_key(session.pk))
+    assert api.get("me").status_code == 401
+    assert api.patch("me", {"first_name": "StillHere"}).status_code == 401
+    user.refresh_from_db()
+    assert user.first_name != "StillHere"

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import update_session_auth_hash
 from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clerk_users import errors, metadata, passwords, users
+from clerk_users import errors, metadata, passwords, sessions, users
 from clerk_users.api.frontend.base import FrontendViewSet
 from clerk_users.api.frontend.serializers import envelope_of, read_params
 from clerk_users.api.frontend.serializers.me import (
@@ -127,12 +126,10 @@ class MeViewSet(FrontendViewSet):
         passwords.validate_new_password(params["new_password"], user, param="new_password")
         passwords.set_password(user, params["new_password"], skip_checks=True, save=False)
         user.save(update_fields=["password", "password_last_updated_at", "updated_at"])
-        # Keep this session signed in (Django ties sessions to the password hash).
-        if hasattr(request, "session") and request.session.session_key:
-            update_session_auth_hash(request._request, user)
+        # Keep this session signed in (Django ties sessions to the password hash); the
+        # cycled session key is stored on the Clerk session so revoking it still works.
+        sessions.keep_signed_in_after_password_change(request._request, user)
         if params.get("sign_out_of_other_sessions"):
-            from clerk_users import sessions
-
             keep = request.session.session_key if hasattr(request, "session") else None
             sessions.revoke_other_sessions(user, keep_session_key=keep)
         return self.respond(frontend_user_json(user))
