@@ -37,7 +37,7 @@ def _hand_written_urls() -> types.ModuleType:
 
     from clerk_users.api.backend.views.users import users_queryset
     from clerk_users.api.serializers import user_json
-    from clerk_users.images import request_context
+    from clerk_users.images.profile import request_context
 
     def hand_user(request: Any, user_id: str) -> JsonResponse:
         with request_context(request):  # absolute image URLs, as the API answers

@@ -34,7 +34,7 @@ def _setup() -> None:
 
 
 def _build(case: str) -> bytes:
-    from tests import image_corpus as corpus
+    from tests.images import corpus
 
     if case == "tiny JPEG 64x48 (accept)":
         return corpus.jpeg(64, 48)
@@ -85,7 +85,7 @@ def _run(case: str, data: bytes, queue: Any) -> None:
     from PIL import ImageFile
 
     from clerk_users.errors import ClerkError
-    from clerk_users.image_validation import process_upload
+    from clerk_users.images.validation import process_upload
 
     decodes = 0
     original_load = ImageFile.ImageFile.load

@@ -43,8 +43,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.test.utils import override_settings
 
-    from clerk_users import sessions, signing_keys, tokens
     from clerk_users.models import User
+    from clerk_users.sessions import lifecycle as sessions
+    from clerk_users.sessions import signing_keys, tokens
 
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
     call_command("migrate", verbosity=0)

@@ -9,13 +9,13 @@ class ClerkUsersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from clerk_users import allauth_sync, checks, image_checks  # noqa: F401  (registers)
+        from clerk_users import allauth_sync, checks  # noqa: F401  (registers)
+        from clerk_users.images import checks as image_checks  # noqa: F401  (registers)
+        from clerk_users.oauth import flow as oauth_flow
+        from clerk_users.sessions import lifecycle as sessions
+        from clerk_users.sessions import signing_keys  # noqa: F401  (key checks)
 
         allauth_sync.connect()
-        from clerk_users import sessions, signing_keys  # noqa: F401  (login signals, key checks)
-
         sessions.connect()
-        from clerk_users import oauth_flow
-
         oauth_flow.connect()  # allauth social signals -> ExternalAccount; provider check
         # The admin registers itself when django.contrib.admin autodiscovers clerk_users.admin.

@@ -241,7 +241,7 @@ def update_user(
         if meta:
             metadata.update_metadata(user, meta, replace=True)
     if password is not None and sign_out:
-        from clerk_users import sessions as session_rules
+        from clerk_users.sessions import lifecycle as session_rules
 
         revoke = getattr(session_rules, "revoke_other_sessions", None)
         if revoke is not None:
@@ -267,7 +267,7 @@ def unban(user: Any) -> Any:
 
 
 def _end_sessions(user: Any) -> None:
-    from clerk_users import sessions as session_rules
+    from clerk_users.sessions import lifecycle as session_rules
 
     revoke_all = getattr(session_rules, "revoke_all_sessions", None)
     if revoke_all is not None:

@@ -7,7 +7,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from clerk_users import oauth_settings
+from clerk_users.oauth import providers as oauth_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
-    # Clerk's 14 OAuth providers (clerk_users.oauth_settings maps them to allauth apps).
+    # Clerk's 14 OAuth providers (clerk_users.oauth.providers maps them to allauth apps).
     *oauth_settings.installed_apps(),
     "allauth.mfa",
     "clerk_users",
@@ -44,7 +44,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "clerk_users.middleware.SessionActivityMiddleware",
+    "clerk_users.sessions.middleware.SessionActivityMiddleware",
 ]
 
 ROOT_URLCONF = "example_project.urls"
@@ -121,7 +121,7 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 LOGIN_REDIRECT_URL = "/"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = True
-SOCIALACCOUNT_ADAPTER = "clerk_users.socialaccount_adapter.ClerkSocialAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "clerk_users.oauth.adapter.ClerkSocialAccountAdapter"
 # Credentials from CLERK_OAUTH_<NAME>_CLIENT_ID / _SECRET (README, "OAuth providers").
 SOCIALACCOUNT_PROVIDERS = oauth_settings.socialaccount_providers_from_env()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from clerk_users import oauth_settings
+from clerk_users.oauth import providers as oauth_settings
 from example_project.settings import *  # noqa: F403
 from example_project.settings import BASE_DIR
 

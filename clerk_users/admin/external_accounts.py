@@ -12,8 +12,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from clerk_users import external_accounts
 from clerk_users.models import ExternalAccount
+from clerk_users.oauth import external_accounts
 
 
 @admin.register(ExternalAccount)

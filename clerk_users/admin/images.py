@@ -14,8 +14,8 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from clerk_users import images
-from clerk_users.image_validation import ProcessedImage, process_upload
+from clerk_users.images import profile as images
+from clerk_users.images.validation import ProcessedImage, process_upload
 
 FIELDSET_TITLE = "Profile image"
 UPLOAD_FIELD = "profile_image_file"

@@ -11,9 +11,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from clerk_users import jwt_templates, sessions
 from clerk_users.errors import ClerkError
 from clerk_users.models import JWTTemplate, Session, SigningKey
+from clerk_users.sessions import jwt_templates
+from clerk_users.sessions import lifecycle as sessions
 
 
 @admin.register(Session)

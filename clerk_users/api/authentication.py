@@ -15,7 +15,7 @@ from typing import Any
 
 from rest_framework import authentication, exceptions
 
-from clerk_users import tokens
+from clerk_users.sessions import tokens
 
 
 class SessionTokenFailed(exceptions.AuthenticationFailed):

@@ -55,7 +55,7 @@ class ClerkAPIMixin:
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # Image URLs in responses are made absolute with this request's origin.
-        from clerk_users.images import request_context
+        from clerk_users.images.profile import request_context
 
         with request_context(request):
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

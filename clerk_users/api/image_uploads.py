@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from clerk_users import errors
 from clerk_users.app_settings import app_settings
-from clerk_users.image_validation import too_large
+from clerk_users.images.validation import too_large
 
 # Room for the multipart boundaries and part headers around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024

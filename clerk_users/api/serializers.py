@@ -78,7 +78,7 @@ def web3_wallet_json(wallet: Any) -> dict[str, Any]:
 
 
 def external_account_json(account: ExternalAccount) -> dict[str, Any]:
-    from clerk_users import external_accounts as rules
+    from clerk_users.oauth import external_accounts as rules
 
     return rules.to_json(account)
 
@@ -86,7 +86,7 @@ def external_account_json(account: ExternalAccount) -> dict[str, Any]:
 def user_json(user: Any, *, backend: bool = True) -> dict[str, Any]:
     """Clerk's user object; ``backend=False`` is the Frontend shape (no private metadata or
     backend-only flags)."""
-    from clerk_users import images
+    from clerk_users.images import profile as images
 
     image_url = images.image_url(user)
     data: dict[str, Any] = {

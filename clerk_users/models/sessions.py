@@ -98,12 +98,12 @@ class Session(models.Model):
 
     def get_token(self, template: str | None = None, **kwargs: Any) -> str:
         """Mint a JWT for this session (the session token, or from ``template``)."""
-        from clerk_users import tokens
+        from clerk_users.sessions import tokens
 
         return tokens.session_token(self, template=template, **kwargs)
 
     def revoke(self) -> Session:
-        from clerk_users import sessions
+        from clerk_users.sessions import lifecycle as sessions
 
         return sessions.revoke_session(self)
 

@@ -232,11 +232,11 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
 
         return mfa.backup_code_enabled(self)
 
-    # -- Profile image (rules in ``clerk_users.images``) -----------------------------------
+    # -- Profile image (rules in ``clerk_users.images.profile``) -----------------------------------
     @property
     def image_url(self) -> str:
         """The uploaded image, else the external account's picture, else a default avatar."""
-        from clerk_users import images
+        from clerk_users.images import profile as images
 
         return images.image_url(self)
 
@@ -246,13 +246,13 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
 
     @property
     def has_image(self) -> bool:
-        from clerk_users import images
+        from clerk_users.images import profile as images
 
         return images.has_image(self)
 
     def set_profile_image(self, file: Any) -> Any:
         """Validate, re-encode and store ``file`` as the profile image; ``None`` removes it."""
-        from clerk_users import images
+        from clerk_users.images import profile as images
 
         return images.set_profile_image(self, file)
 
@@ -276,7 +276,7 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
         self, strategy: str, redirect_url: str | None = None, additional_scope: Any = None
     ) -> Any:
         """An unverified external account whose verification URL starts the OAuth flow."""
-        from clerk_users import external_accounts
+        from clerk_users.oauth import external_accounts
 
         return external_accounts.create_external_account(
             self, strategy, redirect_url, additional_scope
@@ -292,14 +292,14 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
 
     def get_sessions(self) -> Any:
         """The user's active sessions, newest first (each with its latest activity)."""
-        from clerk_users import sessions
+        from clerk_users.sessions import lifecycle as sessions
 
         return sessions.sessions_of(self)
 
     def get_token(self, service: str = "clerk", leeway_in_seconds: int = 10) -> str:
         """A JWT for the current session (``service``: ``clerk``, ``firebase``, ``hasura``
         or a JWT template name), cached while more than ``leeway_in_seconds`` remain."""
-        from clerk_users import tokens
+        from clerk_users.sessions import tokens
 
         return tokens.get_user_token(self, service, leeway_in_seconds)
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clerk_users.models import Image, User
-from tests import image_corpus as corpus
 from tests.admin.helpers import change_data, change_url
+from tests.images import corpus
 
 pytestmark = pytest.mark.django_db
 

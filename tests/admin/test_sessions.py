@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from clerk_users import sessions, signing_keys
 from clerk_users.models import JWTTemplate, Session, SigningKey
+from clerk_users.sessions import lifecycle as sessions
+from clerk_users.sessions import signing_keys
 
 pytestmark = pytest.mark.django_db
 

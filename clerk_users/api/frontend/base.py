@@ -48,8 +48,8 @@ def session_user(request: Any) -> Any:
     cache, an evicted key) or the Django session outlived it. A cookie session that no Clerk
     session tracks is refused: every login creates one (``sessions.create_session``).
     """
-    from clerk_users import sessions
     from clerk_users.models import Session
+    from clerk_users.sessions import lifecycle as sessions
 
     session = getattr(request, "session", None)
     if session is None:

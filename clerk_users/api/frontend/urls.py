@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
-from clerk_users import oauth_flow
 from clerk_users.api.errors import not_found_view
 from clerk_users.api.frontend.views import mfa as mfa_views
 from clerk_users.api.frontend.views import sessions as session_views
@@ -23,6 +22,7 @@ from clerk_users.api.frontend.views.identifiers import (
 from clerk_users.api.frontend.views.me import MeViewSet
 from clerk_users.api.frontend.views.openapi import FrontendDocsView, FrontendSchemaView
 from clerk_users.api.frontend.views.profile_image import ProfileImageView
+from clerk_users.oauth import flow as oauth_flow
 
 app_name = "clerk_users_frontend"
 

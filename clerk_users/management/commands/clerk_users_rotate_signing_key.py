@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from clerk_users import signing_keys
 from clerk_users.app_settings import app_settings
+from clerk_users.sessions import signing_keys
 
 
 class Command(BaseCommand):

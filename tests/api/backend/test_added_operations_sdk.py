@@ -12,7 +12,7 @@ from eth_account import Account
 
 from clerk_users import identifiers
 from clerk_users.models import Session, User, Web3Wallet
-from tests.token_helpers import settings_keys
+from tests.sessions.helpers import settings_keys
 
 from .conftest import error_code
 

@@ -14,7 +14,7 @@ from clerk_backend_api import models
 from django.test import Client
 
 from clerk_users.models import ExternalAccount
-from tests.oauth_mocks import PROVIDERS, callback, follow_to_provider, mock_provider
+from tests.oauth.mocks import PROVIDERS, callback, follow_to_provider, mock_provider
 
 from .conftest import error_code
 

@@ -8,9 +8,10 @@ from typing import Any
 import jwt
 import pytest
 
-from clerk_users import jwt_templates, sessions
 from clerk_users.models import JWTTemplate
-from tests.token_helpers import pem, public_key, settings_keys
+from clerk_users.sessions import jwt_templates
+from clerk_users.sessions import lifecycle as sessions
+from tests.sessions.helpers import pem, public_key, settings_keys
 
 __all__ = ["settings_keys"]
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from clerk_backend_api import Clerk, models
 from django.core.files.base import ContentFile
 
 from clerk_users.models import Image, User
-from tests import image_corpus as corpus
+from tests.images import corpus
 
 from .conftest import BASE, error_code
 

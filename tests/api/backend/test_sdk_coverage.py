@@ -22,7 +22,7 @@ from clerk_backend_api.users import Users
 from django.urls import resolve
 
 from clerk_users.api.errors import not_found_view
-from tests.token_helpers import settings_keys
+from tests.sessions.helpers import settings_keys
 
 from .conftest import BASE
 

@@ -10,11 +10,12 @@ import jwt
 import pytest
 from django.test import Client
 
-from clerk_users import sessions, signing_keys, tokens
 from clerk_users.models import JWTTemplate, Session
+from clerk_users.sessions import lifecycle as sessions
+from clerk_users.sessions import signing_keys, tokens
 from tests.api.backend.conftest import BASE
-from tests.test_tokens import node_verify
-from tests.token_helpers import public_key, settings_keys
+from tests.sessions.helpers import public_key, settings_keys
+from tests.sessions.test_tokens import node_verify
 
 __all__ = ["settings_keys"]
 pytestmark = pytest.mark.django_db

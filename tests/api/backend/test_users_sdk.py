@@ -218,8 +218,8 @@ def test_create_with_totp_secret_and_backup_codes(clerk: Any) -> None:
 
 
 def test_ban_ends_sessions_and_blocks_sign_in(clerk: Any, client: Any) -> None:
-    from clerk_users import sessions
     from clerk_users.models import Session
+    from clerk_users.sessions import lifecycle as sessions
 
     user = _create(clerk)
     session = sessions.create_session(User.objects.get(pk=user.id))

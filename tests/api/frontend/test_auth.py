@@ -159,8 +159,8 @@ def test_bearer_session_token_of_a_banned_or_locked_user_is_403(make_user, setti
     """Whatever authentication class identified the user, the ban/lock check applies."""
     from django.test import Client
 
-    from clerk_users import signing_keys, tokens
-    from tests.token_helpers import make_session, pem
+    from clerk_users.sessions import signing_keys, tokens
+    from tests.sessions.helpers import make_session, pem
 
     settings.CLERK_USERS = {**settings.CLERK_USERS, "SIGNING_KEYS": [pem(0)]}
     signing_keys.clear_cache()

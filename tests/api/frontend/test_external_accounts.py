@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clerk_users.models import ExternalAccount
 from tests.api.frontend.conftest import FrontendClient, error_code
-from tests.oauth_mocks import PROVIDERS, callback, follow_to_provider, mock_provider
+from tests.oauth.mocks import PROVIDERS, callback, follow_to_provider, mock_provider
 
 DONE = "http://localhost:3000/done"
 

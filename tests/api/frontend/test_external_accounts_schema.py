@@ -10,8 +10,8 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, Phase, settings
 
-from clerk_users import signing_keys, tokens
-from tests.token_helpers import make_session, pem
+from clerk_users.sessions import signing_keys, tokens
+from tests.sessions.helpers import make_session, pem
 
 schema = schemathesis.openapi.from_wsgi(
     "/api/frontend/v1/openapi.json", get_wsgi_application()

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from clerk_users import metadata, sessions
+from clerk_users import metadata
 from clerk_users.api.serializers import FrontendUserSerializer
 from clerk_users.models import User
+from clerk_users.sessions import lifecycle as sessions
 from tests.api.frontend.conftest import FrontendClient, error_code
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image as PILImage
 
-from clerk_users import avatars
+from clerk_users.images import avatars
 from clerk_users.models import Image
-from tests import image_corpus as corpus
 from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code
+from tests.images import corpus
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,12 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from clerk_users import sessions, signing_keys, tokens
 from clerk_users.api.authentication import SessionTokenAuthentication, verify_request_token
 from clerk_users.models import JWTTemplate, Session
+from clerk_users.sessions import lifecycle as sessions
+from clerk_users.sessions import signing_keys, tokens
 from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code
-from tests.token_helpers import public_key, settings_keys
+from tests.sessions.helpers import public_key, settings_keys
 
 __all__ = ["settings_keys"]
 pytestmark = pytest.mark.django_db
@@ -193,7 +194,7 @@ def test_bad_bearer_tokens_are_401(user: Any, kind: str) -> None:
     elif kind == "garbage":
         token = "aaa.bbb.ccc"
     else:
-        from tests.token_helpers import pem
+        from tests.sessions.helpers import pem
 
         other = signing_keys.load_private_key(pem(1))
         token = jwt.encode(
@@ -205,7 +206,7 @@ def test_bad_bearer_tokens_are_401(user: Any, kind: str) -> None:
 
 
 def test_authentication_class_is_reusable(user: Any, rf: Any) -> None:
-    from clerk_users import sessions
+    from clerk_users.sessions import lifecycle as sessions
 
     session = sessions.create_session(user)
     token = session.get_token()

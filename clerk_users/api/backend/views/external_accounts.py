@@ -1,7 +1,7 @@
 """Backend API routes of external accounts: ``DELETE /users/{id}/external_accounts/{id}`` and
 ``GET /users/{id}/oauth_access_tokens/{provider}`` (allauth's stored ``SocialToken``).
 
-Rules live in ``clerk_users.external_accounts``. The administrator may delete any external
+Rules live in ``clerk_users.oauth.external_accounts``. The administrator may delete any external
 account (the "last way to sign in" rule applies to the user acting on their own account).
 """
 
@@ -16,11 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clerk_users import errors
-from clerk_users import external_accounts as rules
 from clerk_users.api.backend import user_filters
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.serializers import DeletedObjectSerializer, deleted_json
 from clerk_users.models import ExternalAccount
+from clerk_users.oauth import external_accounts as rules
 
 
 class OAuthAccessTokenSerializer(serializers.Serializer):

@@ -1,4 +1,6 @@
-"""Backend API: JWT templates (SDK group ``jwt_templates``), through ``clerk_users.jwt_templates``.
+"""Backend API: JWT templates (SDK group ``jwt_templates``).
+
+The rules live in ``clerk_users.sessions.jwt_templates``.
 
 ``GET|POST /jwt_templates``, ``GET|PATCH|DELETE /jwt_templates/{id}``.
 """
@@ -11,12 +13,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clerk_users import errors, jwt_templates
+from clerk_users import errors
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.backend.views.sessions import _body, _int_param
 from clerk_users.api.serializers import DeletedObjectSerializer, deleted_json
 from clerk_users.api.sessions_json import JWTTemplateBody, JWTTemplateSerializer, jwt_template_json
 from clerk_users.models import JWTTemplate
+from clerk_users.sessions import jwt_templates
 
 FIELDS = set(jwt_templates.FIELDS)
 

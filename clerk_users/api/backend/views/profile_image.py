@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clerk_users import errors, images
+from clerk_users import errors
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.image_uploads import (
     ProfileImageUploadSerializer,
@@ -18,6 +18,7 @@ from clerk_users.api.image_uploads import (
     uploaded_file,
 )
 from clerk_users.api.serializers import BackendUserSerializer, user_json
+from clerk_users.images import profile as images
 
 
 def _get_user(user_id: str) -> Any:

@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clerk_users import errors, sessions, signing_keys, tokens
+from clerk_users import errors
 from clerk_users.api.backend import user_filters
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.backend.schema import with_errors
@@ -32,6 +32,8 @@ from clerk_users.api.sessions_json import (
     token_json,
 )
 from clerk_users.models import Session, SessionStatus
+from clerk_users.sessions import lifecycle as sessions
+from clerk_users.sessions import signing_keys, tokens
 
 STATUSES = {choice.value for choice in SessionStatus}
 

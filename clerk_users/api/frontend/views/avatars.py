@@ -8,8 +8,8 @@ from typing import Any
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
-from clerk_users import avatars
 from clerk_users.api.errors import not_found_view
+from clerk_users.images import avatars
 
 
 @require_GET

@@ -2,7 +2,7 @@
 
 ``POST`` answers an unverified external account whose
 ``verification.external_verification_redirect_url`` starts allauth's connect flow
-(``clerk_users.oauth_flow.start_view``); rules live in ``clerk_users.external_accounts``.
+(``clerk_users.oauth.flow.start_view``); rules live in ``clerk_users.oauth.external_accounts``.
 An account of another user is 404, like one that does not exist.
 """
 
@@ -13,7 +13,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clerk_users import errors
-from clerk_users import external_accounts as rules
 from clerk_users.api.frontend.base import FrontendAPIView
 from clerk_users.api.frontend.serializers import envelope_of, read_params
 from clerk_users.api.frontend.serializers.external_accounts import (
@@ -26,6 +25,7 @@ from clerk_users.api.serializers import (
     deleted_json,
 )
 from clerk_users.models import ExternalAccount
+from clerk_users.oauth import external_accounts as rules
 
 ONE = envelope_of("FrontendExternalAccountResponse", ExternalAccountSerializer())
 DELETED = envelope_of("FrontendDeletedExternalAccountResponse", DeletedObjectSerializer())

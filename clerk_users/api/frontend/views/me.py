@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clerk_users import errors, metadata, passwords, sessions, users
+from clerk_users import errors, metadata, passwords, users
 from clerk_users.api.frontend.base import FrontendViewSet
 from clerk_users.api.frontend.serializers import envelope_of, read_params
 from clerk_users.api.frontend.serializers.me import (
@@ -22,6 +22,7 @@ from clerk_users.api.frontend.serializers.me import (
     UpdateMeInput,
 )
 from clerk_users.api.serializers import DeletedObjectSerializer, FrontendUserSerializer, user_json
+from clerk_users.sessions import lifecycle as sessions
 
 # ``password`` is left out on purpose: a new password needs the current one
 # (``POST /me/change_password``), so a stolen session cannot take the account over.

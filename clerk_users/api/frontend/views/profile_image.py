@@ -1,8 +1,9 @@
 """``POST|DELETE /me/profile_image``: ClerkJS's ``user.setProfileImage({file})``.
 
 The upload is a multipart body with one ``file`` part; the answer is Clerk's ``image``
-resource. Every rule (size, format, pixels, re-encoding, storage) is in ``clerk_users.images``
-and ``clerk_users.image_validation``; this view only reads the request.
+resource. Every rule (size, format, pixels, re-encoding, storage) is in
+``clerk_users.images.profile`` and ``clerk_users.images.validation``; this view only reads the
+request.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clerk_users import errors, images
+from clerk_users import errors
 from clerk_users.api.frontend.base import FrontendAPIView
 from clerk_users.api.frontend.serializers import envelope_of
 from clerk_users.api.image_uploads import (
@@ -23,6 +24,7 @@ from clerk_users.api.image_uploads import (
     uploaded_file,
 )
 from clerk_users.api.serializers import DeletedObjectSerializer, deleted_json
+from clerk_users.images import profile as images
 
 ImageEnvelope = envelope_of("FrontendImageResponse", ImageSerializer())
 DeletedImageEnvelope = envelope_of("FrontendDeletedImageResponse", DeletedObjectSerializer())

@@ -15,7 +15,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clerk_users import sessions, signing_keys
 from clerk_users.api.frontend.base import FrontendAPIView, flat_data
 from clerk_users.api.sessions_json import (
     JWKSSerializer,
@@ -25,6 +24,8 @@ from clerk_users.api.sessions_json import (
     token_json,
 )
 from clerk_users.app_settings import app_settings
+from clerk_users.sessions import lifecycle as sessions
+from clerk_users.sessions import signing_keys
 
 
 def current_session_id(request: Request) -> str | None:

@@ -17,7 +17,8 @@ from typing import Any
 import jwt
 from django.db import IntegrityError, transaction
 
-from clerk_users import errors, tokens
+from clerk_users import errors
+from clerk_users.sessions import tokens
 
 RESERVED_CLAIMS = frozenset({"azp", "exp", "iat", "iss", "jti", "nbf", "sid", "sub"})
 ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "HS256", "HS384", "HS512")

@@ -14,7 +14,8 @@ from allauth.socialaccount import app_settings as socialaccount_settings
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base.constants import AuthError
 
-from clerk_users import allauth_sync, oauth_flow
+from clerk_users import allauth_sync
+from clerk_users.oauth import flow as oauth_flow
 
 
 class ClerkSocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -18,9 +18,11 @@ from django.core.checks import run_checks
 from django.test import RequestFactory
 from django.utils import timezone
 
-from clerk_users import errors, sessions, signing_keys, tokens
+from clerk_users import errors
 from clerk_users.models import JWTTemplate, SigningKey
-from tests.token_helpers import forge, make_session, pem, public_key, public_pem, settings_keys
+from clerk_users.sessions import lifecycle as sessions
+from clerk_users.sessions import signing_keys, tokens
+from tests.sessions.helpers import forge, make_session, pem, public_key, public_pem, settings_keys
 
 __all__ = ["settings_keys"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -494,7 +496,9 @@ def test_system_checks_on_session_settings(settings: Any, db: Any) -> None:
         "FIREBASE_SERVICE_ACCOUNT": {"client_email": "x@example.com"},
     }
     settings.MIDDLEWARE = [
-        m for m in settings.MIDDLEWARE if m != "clerk_users.middleware.SessionActivityMiddleware"
+        m
+        for m in settings.MIDDLEWARE
+        if m != "clerk_users.sessions.middleware.SessionActivityMiddleware"
     ]
     ids = {m.id for m in run_checks()}
     assert {"clerk_users.E103", "clerk_users.E104", "clerk_users.E105", "clerk_users.W102"} <= ids

@@ -289,12 +289,12 @@ def check_session_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="clerk_users.E105",
             )
         )
-    if "clerk_users.middleware.SessionActivityMiddleware" not in settings.MIDDLEWARE:
+    if "clerk_users.sessions.middleware.SessionActivityMiddleware" not in settings.MIDDLEWARE:
         problems.append(
             Warning(
                 "SessionActivityMiddleware is not in MIDDLEWARE: session activity is not "
                 "recorded and revocation relies on the session store alone.",
-                hint='Add "clerk_users.middleware.SessionActivityMiddleware" after '
+                hint='Add "clerk_users.sessions.middleware.SessionActivityMiddleware" after '
                 "AuthenticationMiddleware.",
                 id="clerk_users.W102",
             )

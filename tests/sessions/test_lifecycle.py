@@ -15,9 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clerk_users import activity, errors, sessions, users
+from clerk_users import errors, users
 from clerk_users.models import Session
-from tests.token_helpers import settings_keys
+from clerk_users.sessions import activity
+from clerk_users.sessions import lifecycle as sessions
+from tests.sessions.helpers import settings_keys
 
 __all__ = ["settings_keys"]
 pytestmark = pytest.mark.django_db
@@ -321,7 +323,7 @@ def test_request_user_get_token_uses_the_request_session(user: Any, settings_key
     from django.http import HttpResponse
     from django.test import RequestFactory
 
-    from clerk_users.middleware import SessionActivityMiddleware
+    from clerk_users.sessions.middleware import SessionActivityMiddleware
 
     first, second = login(user), login(user)
     minted: list[str] = []
@@ -355,7 +357,7 @@ def test_activity_writes_racing_a_revocation_never_revive_the_session(make_user:
 
     from django.test import RequestFactory
 
-    from clerk_users.middleware import record_activity
+    from clerk_users.sessions.middleware import record_activity
 
     if connection.vendor != "postgresql":
         pytest.skip("concurrency proof runs on PostgreSQL")

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clerk_users import errors
 from clerk_users.models import ExternalAccount, VerificationStatus
-from clerk_users.oauth_settings import PROVIDERS
+from clerk_users.oauth.providers import PROVIDERS
 
 # Seconds a started connect flow stays valid (Clerk: 10 minutes).
 VERIFICATION_LIFETIME = 600
@@ -279,7 +279,7 @@ def access_tokens(user: Any, strategy: Any, request: Any = None) -> list[dict[st
     An expired token with a refresh token is refreshed first when ``request`` is given."""
     from allauth.socialaccount.models import SocialToken
 
-    from clerk_users import oauth_tokens
+    from clerk_users.oauth import tokens as oauth_tokens
 
     provider_id = provider_id_for(strategy, "provider")
     accounts = {

@@ -41,8 +41,8 @@ def storable_key(session_key: str | None) -> str | None:
 
 def create_session(user: Any, request: Any = None) -> Any:
     """Create the Clerk session of a login (and the first activity from ``request``)."""
-    from clerk_users import activity
     from clerk_users.models import Session
+    from clerk_users.sessions import activity
 
     now = timezone.now()
     session_key = None
@@ -90,8 +90,12 @@ def _on_logout(sender: Any, request: Any = None, user: Any = None, **kwargs: Any
 
 
 def connect() -> None:
-    auth_signals.user_logged_in.connect(_on_login, dispatch_uid="clerk_users.sessions.login")
-    auth_signals.user_logged_out.connect(_on_logout, dispatch_uid="clerk_users.sessions.logout")
+    auth_signals.user_logged_in.connect(
+        _on_login, dispatch_uid="clerk_users.sessions.login"
+    )
+    auth_signals.user_logged_out.connect(
+        _on_logout, dispatch_uid="clerk_users.sessions.logout"
+    )
 
 
 # -- ending sessions ---------------------------------------------------------------------
@@ -118,8 +122,8 @@ def _mark_revoked(session_ids: list[str]) -> None:
 
 def end_session(session_or_id: Any, *, status: str = "revoked") -> Any:
     """Set a final ``status`` on an active session and drop its Django session at once."""
-    from clerk_users import tokens
     from clerk_users.models import Session, SessionStatus
+    from clerk_users.sessions import tokens
 
     session_id = getattr(session_or_id, "pk", session_or_id)
     now = timezone.now()
@@ -146,8 +150,8 @@ def revoke_session(session_or_id: Any) -> Any:
 
 
 def _revoke_many(queryset: Any) -> int:
-    from clerk_users import tokens
     from clerk_users.models import Session, SessionStatus
+    from clerk_users.sessions import tokens
 
     with transaction.atomic():
         rows = list(

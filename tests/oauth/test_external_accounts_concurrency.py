@@ -16,7 +16,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from clerk_users.models import ExternalAccount
-from tests.oauth_mocks import PROVIDERS, callback, follow_to_provider, mock_provider
+from tests.oauth.mocks import PROVIDERS, callback, follow_to_provider, mock_provider
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 USERS = 6
@@ -93,8 +93,8 @@ def test_same_provider_account_connected_by_many_users_at_once(
 def test_deleting_two_last_ways_in_at_once_keeps_one(make_user: Any) -> None:
     """A user whose only ways in are two external accounts deletes both at once: the user's
     row lock serialises the "last way to sign in" rule, so exactly one deletion succeeds."""
-    from clerk_users import external_accounts
     from clerk_users.errors import ClerkError
+    from clerk_users.oauth import external_accounts
 
     user = make_user(username=None, email_address=[], password=None)
     user.set_unusable_password()

@@ -15,7 +15,7 @@ from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.test import Client, override_settings
 
 from clerk_users.models import EmailAddress, ExternalAccount
-from tests.oauth_mocks import PROVIDERS, callback, follow_to_provider, mock_provider
+from tests.oauth.mocks import PROVIDERS, callback, follow_to_provider, mock_provider
 
 DONE = "http://localhost:3000/done"
 ME = "/api/frontend/v1/me/external_accounts"
@@ -367,7 +367,7 @@ def test_user_json_with_external_accounts_is_constant_query(
 
 @pytest.mark.django_db
 def test_system_check_reports_provider_without_credentials(settings: Any) -> None:
-    from clerk_users.oauth_flow import check_providers
+    from clerk_users.oauth.flow import check_providers
 
     assert check_providers() == []
     providers = {k: dict(v) for k, v in settings.SOCIALACCOUNT_PROVIDERS.items()}
@@ -381,7 +381,7 @@ def test_system_check_reports_provider_without_credentials(settings: Any) -> Non
 
 
 def test_settings_from_environment() -> None:
-    from clerk_users import oauth_settings
+    from clerk_users.oauth import providers as oauth_settings
 
     env = {
         "CLERK_OAUTH_GITHUB_CLIENT_ID": "gh-id",

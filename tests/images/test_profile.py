@@ -14,10 +14,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image as PILImage
 
-from clerk_users import avatars, images
 from clerk_users.errors import ClerkError
+from clerk_users.images import avatars
+from clerk_users.images import profile as images
 from clerk_users.models import ExternalAccount, Image, User
-from tests import image_corpus as corpus
+from tests.images import corpus
 
 pytestmark = pytest.mark.django_db
 
@@ -482,7 +483,7 @@ def test_changes_send_user_updated(user: Any, storage: Any, upload: Any) -> None
 
 
 def test_system_checks(settings: Any) -> None:
-    from clerk_users.image_checks import check_image_settings
+    from clerk_users.images.checks import check_image_settings
 
     assert check_image_settings() == []
     settings.CLERK_USERS = {

@@ -22,9 +22,10 @@ from typing import Any
 
 import jwt
 
-from clerk_users import errors, signing_keys
+from clerk_users import errors
 from clerk_users.app_settings import app_settings
 from clerk_users.internal.urls import origin_of
+from clerk_users.sessions import signing_keys
 
 SERVICES = ("clerk", "firebase", "hasura")
 FIREBASE_AUDIENCE = (
@@ -134,7 +135,7 @@ def session_token(
         return hasura_token(session, request=request)
     if template == "firebase":
         return firebase_token(session)
-    from clerk_users import jwt_templates
+    from clerk_users.sessions import jwt_templates
 
     return jwt_templates.mint(
         session, str(template), request=request, expires_in_seconds=expires_in_seconds
@@ -227,7 +228,7 @@ def _still_usable(entry: list[Any], leeway: int, now: float) -> bool:
     if now - entry[3] >= REVOCATION_CHECK_INTERVAL:
         from django.core.cache import cache
 
-        from clerk_users.sessions import revoked_cache_key
+        from clerk_users.sessions.lifecycle import revoked_cache_key
 
         if cache.get(revoked_cache_key(entry[2])):
             return False

@@ -24,8 +24,8 @@ from django.utils import timezone
 from requests import RequestException
 
 from clerk_users import errors
-from clerk_users import external_accounts as rules
 from clerk_users.models import EmailAddress, ExternalAccount, VerificationStatus
+from clerk_users.oauth import external_accounts as rules
 
 logger = logging.getLogger(__name__)
 STATE_KEY = "clerk_external_account"
@@ -314,7 +314,7 @@ def check_providers(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     from django.core.checks import Warning
     from django.db import DatabaseError
 
-    from clerk_users.oauth_settings import PROVIDERS
+    from clerk_users.oauth.providers import PROVIDERS
 
     missing_apps: list[str] = []
     missing_credentials: list[str] = []
@@ -336,7 +336,7 @@ def check_providers(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         found.append(
             Warning(
                 f"OAuth provider apps not installed: {', '.join(missing_apps)}.",
-                hint="Add them to INSTALLED_APPS (clerk_users.oauth_settings.installed_apps()).",
+                hint="Add them to INSTALLED_APPS (clerk_users.oauth.providers.installed_apps()).",
                 id="clerk_users.W050",
             )
         )

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from clerk_users import signing_keys
+from clerk_users.sessions import signing_keys
 
 
 @lru_cache(maxsize=4)
@@ -57,7 +57,7 @@ def settings_keys(settings: Any) -> list[str]:
 
 
 def make_session(user: Any, **fields: Any) -> Any:
-    from clerk_users import sessions
+    from clerk_users.sessions import lifecycle as sessions
 
     session = sessions.create_session(user)
     for name, value in fields.items():

@@ -1,6 +1,6 @@
 """Profile images: storing, replacing and removing them, and the user's ``image_url``.
 
-Validation and re-encoding live in ``clerk_users.image_validation``; this module decides where
+Validation and re-encoding live in ``clerk_users.images.validation``; this module decides where
 the bytes go and what URL the user shows.
 
 Storage: files go through ``django.core.files.storage`` (``storages[IMAGE_STORAGE]``, else
@@ -32,9 +32,10 @@ from django.core.files.storage import Storage, default_storage, storages
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
-from clerk_users import avatars, ids, signals
+from clerk_users import ids, signals
 from clerk_users.app_settings import app_settings
-from clerk_users.image_validation import ProcessedImage, process_upload
+from clerk_users.images import avatars
+from clerk_users.images.validation import ProcessedImage, process_upload
 from clerk_users.models.images import Image
 
 logger = logging.getLogger(__name__)

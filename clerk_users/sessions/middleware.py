@@ -17,8 +17,9 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, empty
 
-from clerk_users import activity, sessions
 from clerk_users.app_settings import app_settings
+from clerk_users.sessions import activity
+from clerk_users.sessions import lifecycle as sessions
 
 
 def activity_cache_key(session_id: str) -> str:
