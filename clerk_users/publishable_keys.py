@@ -23,7 +23,7 @@ PREFIXES = ("pk_live_", "pk_test_")
 
 def encode(host: str, *, live: bool = True) -> str:
     """The publishable key for the frontend API ``host``."""
-    raw = base64.b64encode(f"{host}$".encode()).decode().rstrip("=")
+    raw = base64.b64encode(f"{host}$".encode()).decode()
     return f"{PREFIXES[0] if live else PREFIXES[1]}{raw}"
 
 
