@@ -94,7 +94,10 @@ def _post(endpoint: Any, message: Any) -> dict[str, Any]:
             stream=True,
         )
         try:
-            raw = response.raw.read(EXCERPT_BYTES, decode_content=True) or b""
+            if response._content_consumed:  # requests reads a redirect's body itself
+                raw = (response.content or b"")[:EXCERPT_BYTES]
+            else:
+                raw = response.raw.read(EXCERPT_BYTES, decode_content=True) or b""
         finally:
             response.close()
         outcome["status_code"] = response.status_code

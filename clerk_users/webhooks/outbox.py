@@ -64,11 +64,21 @@ def subscribed(event_type: str) -> list[str]:
     return [pk for pk, types in endpoint_rows() if not types or event_type in types]
 
 
-def _tx_registry(using: str) -> dict[str, Any] | None:
+def outermost_atomic(using: str = DEFAULT_DB_ALIAS) -> Any:
+    """The ``Atomic`` of the current transaction (None in autocommit). The atomics a Django
+    test case wraps each test in are skipped: each change of a test is its own transaction."""
     connection = connections[using]
-    if not connection.in_atomic_block or not connection.atomic_blocks:
+    if not connection.in_atomic_block:
         return None
-    outermost = connection.atomic_blocks[0]
+    return next(
+        (a for a in connection.atomic_blocks if not getattr(a, "_from_testcase", False)), None
+    )
+
+
+def _tx_registry(using: str) -> dict[str, Any] | None:
+    outermost = outermost_atomic(using)
+    if outermost is None:
+        return None
     registry = getattr(outermost, "_clerk_webhooks", None)
     if registry is None:
         registry = {}

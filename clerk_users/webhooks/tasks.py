@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 from clerk_users.app_settings import app_settings
 
@@ -78,9 +78,10 @@ def trigger_on_commit(using: str = DEFAULT_DB_ALIAS) -> None:
     """Trigger once when the current transaction commits (at once in autocommit)."""
     if not app_settings.WEBHOOK_TRIGGER:
         return
-    connection = connections[using]
-    if connection.in_atomic_block and connection.atomic_blocks:
-        outermost = connection.atomic_blocks[0]
+    from clerk_users.webhooks.outbox import outermost_atomic
+
+    outermost = outermost_atomic(using)
+    if outermost is not None:
         if getattr(outermost, "_clerk_webhook_trigger", False):
             return
         outermost._clerk_webhook_trigger = True  # type: ignore[attr-defined]
