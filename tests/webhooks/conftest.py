@@ -24,6 +24,7 @@ class Receiver:
         self.plan: list[Any] = []
         self.default: Any = 200
         self.hang_for = 2.0
+        self.delay = 0.0  # seconds before every answer (widens race windows)
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
 
@@ -58,6 +59,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                     {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
                 )
             answer = receiver.next_answer()
+            if receiver.delay:
+                time.sleep(receiver.delay)
             if answer == "hang":
                 time.sleep(receiver.hang_for)
                 answer = 200
