@@ -58,7 +58,7 @@ def test_a_url_of_this_site_is_refused(db: Any, settings: Any) -> None:
 
 
 def test_unknown_events_are_refused(db: Any) -> None:
-    with pytest.raises(ValidationError, match="organization.created"):
+    with pytest.raises(ValidationError, match=r"organization\.created"):
         endpoints.create_endpoint("https://a.example/h", event_types="organization.created")
     endpoint = endpoints.create_endpoint(
         "https://a.example/h", event_types=" user.deleted , user.created"
