@@ -134,3 +134,41 @@ def test_disabled_endpoint_receives_nothing(make_endpoint: Any, make_user: Any) 
     endpoints.set_enabled(endpoint, True)
     make_user()
     assert types_of() == ["user.created"]
+
+
+def test_added_queries_per_write_request(db: Any, client: Any, user: Any) -> None:
+    """PATCH /users/{id}: no endpoint adds no query; 1 or 3 endpoints add the reads of the
+    user's JSON (the user and its 5 prefetched relations) and ONE insert."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clerk_users import secret_keys
+    from clerk_users.webhooks import endpoints
+
+    headers = {"Authorization": f"Bearer {secret_keys.create_secret_key('t')[1]}"}
+
+    def queries() -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.patch(
+                f"/api/backend/v1/users/{user.pk}",
+                json.dumps({"first_name": "x"}),
+                content_type="application/json",
+                headers=headers,
+            )
+            assert response.status_code == 200
+        return [q["sql"] for q in captured.captured_queries]
+
+    queries()  # warm (throttle, caches)
+    peer = queries()
+    assert not any("webhook" in sql for sql in peer)
+    for count in (1, 3):
+        WebhookMessage.objects.all().delete()
+        for n in range(count - len(outbox.endpoint_rows())):
+            endpoints.create_endpoint(f"https://a{n}.example/h")
+        queries()
+        found = queries()
+        inserts = [
+            sql for sql in found if sql.startswith('INSERT INTO "clerk_users_webhookmessage"')
+        ]
+        assert len(inserts) == 1
+        assert len(found) == len(peer) + 6 + 1
