@@ -1,6 +1,6 @@
 """Webhook delivery rate and the cost webhooks add to a write request.
 
-    .venv/bin/python benchmarks/webhooks.py [--messages 400] [--seconds 3]
+    .venv/bin/python benchmarks/webhooks.py [--messages 400] [--seconds 3] [--rounds 5]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python benchmarks/webhooks.py
 
 On the test settings (SQLite in memory; ``DATABASE_URL`` selects PostgreSQL), against a
@@ -89,6 +89,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     import django
@@ -137,14 +138,17 @@ def main() -> None:
             auth = {"Authorization": f"Bearer {key}"}
             client = Client()
             path = f"/api/backend/v1/users/{users[0]}"
-            results = {}
-            for count in (0, 1, 3):
-                WebhookEndpoint.objects.all().delete()
-                for n in range(count):
-                    endpoints.create_endpoint(f"{url}?n={n}")
-                outbox.forget_endpoints()
-                _write_rate(client, path, auth, 0.3)  # warm up (and the endpoint cache)
-                results[count] = _write_rate(client, path, auth, args.seconds)
+            results: dict[int, float] = {}
+            # Alternating rounds, best of each: a shared machine's noise hits all alike.
+            for _round in range(args.rounds):
+                for count in (0, 1, 3):
+                    WebhookEndpoint.objects.all().delete()
+                    for n in range(count):
+                        endpoints.create_endpoint(f"{url}?n={n}")
+                    outbox.forget_endpoints()
+                    _write_rate(client, path, auth, 0.2)  # warm up (and the endpoint cache)
+                    value = _write_rate(client, path, auth, args.seconds / args.rounds)
+                    results[count] = max(results.get(count, 0.0), value)
             base = results[0]
             for count, value in results.items():
                 extra = (1000 / value - 1000 / base) if count else 0.0
