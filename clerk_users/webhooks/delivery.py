@@ -2,9 +2,10 @@
 
 A worker claims a few due messages (``BATCH``) inside a transaction with ``SELECT ... FOR
 UPDATE SKIP LOCKED`` (PostgreSQL; on SQLite run one worker), keeps the rows locked while it
-sends, and commits the outcomes with them. So several workers on several machines share the work and never
-send one message at the same time, and a worker killed mid-delivery leaves the message pending
-(its transaction rolls back): it is sent again, with the same ``svix-id`` (at least once).
+sends, and commits the outcomes with them. So several workers on several machines share the
+work and never send one message at the same time, and a worker killed mid-delivery leaves its
+messages pending (its transaction rolls back): they are sent again, with the same ``svix-id``
+(at least once).
 
 Order: a message is due only when no earlier message (lower ``seq``) for the same endpoint and
 user is still pending, so each endpoint receives a user's events in creation order, a retrying
