@@ -195,6 +195,7 @@ def unverify(identifier: Identification) -> Identification:
         identifier.verified_at = None
         identifier.save()
         _mirror(identifier)
+        signals.user_updated.send(sender=type(user), user=user)  # webhooks, same transaction
     return identifier
 
 

@@ -216,3 +216,19 @@ def test_admin(received: Any, client: Any, user: Any) -> None:
     found = [e for e in received() if e["data"].get("id") == user.pk]
     assert [e["type"] for e in found] == ["user.created", "user.updated", "user.deleted"]
     assert found[1]["data"]["first_name"] == "Adm"
+
+
+def test_external_account_changes_are_user_updated(received: Any, user: Any) -> None:
+    from tests.api.frontend.conftest import FrontendClient
+
+    api = FrontendClient(user)
+    response = api.post(
+        "me/external_accounts",
+        {"strategy": "oauth_github", "redirect_url": "http://localhost:3000/done"},
+    )
+    assert response.status_code == 200, response.content
+    account_id = response.json()["response"]["id"]
+    assert api.delete(f"me/external_accounts/{account_id}").status_code == 200
+    found = [e for e in received() if e["type"] == "user.updated"]
+    assert [len(e["data"]["external_accounts"]) for e in found] == [1, 0]
+    assert found[0]["data"]["external_accounts"][0]["id"] == account_id
