@@ -5,11 +5,17 @@ Not ``post_save``: a user change touches several rows (identifiers, the user, al
 mirror) and Clerk reports it as one event with the user's state; the rules know when a change
 is one. Identifier changes are ``user.updated`` (Clerk sends no identifier events), collapsed
 with the user's other events of the same transaction (see ``outbox``).
+
+A user saved for the first time during a request but not yet announced (allauth's sign-up
+saves the user, then its email, then sends ``user_signed_up``, in separate transactions) gets
+no ``user.updated`` before its ``user.created``: that one carries the state, and is sent when
+the request ends if nothing announced the user by then.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.signals import request_finished, request_started
@@ -19,13 +25,39 @@ from django.dispatch import Signal
 from clerk_users import signals
 from clerk_users.webhooks import events, outbox
 
+# Users saved for the first time in the current request and not yet announced.
+_unannounced: ContextVar[set[str] | None] = ContextVar("clerk_users_unannounced", default=None)
+
 
 def _user_changed(event_type: str, user_id: str) -> None:
+    pending = _unannounced.get()
+    if pending is not None and user_id in pending:
+        if event_type != "user.created":
+            return  # the coming user.created carries this change
+        pending.discard(user_id)
     outbox.enqueue(event_type, lambda: events.user_data(user_id), user_key=user_id)
 
 
 def on_user_created(sender: Any, user: Any, **kwargs: Any) -> None:
     _user_changed("user.created", user.pk)
+
+
+def on_user_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kw: Any) -> None:
+    pending = _unannounced.get()
+    if created and not raw and pending is not None:
+        pending.add(instance.pk)
+
+
+def on_request_started(sender: Any, **kwargs: Any) -> None:
+    _unannounced.set(set())
+
+
+def on_request_finished(sender: Any, **kwargs: Any) -> None:
+    """Announce users this request created that no rule announced (a plain ``save()``)."""
+    pending = _unannounced.get()
+    _unannounced.set(None)
+    for user_id in sorted(pending or ()):
+        _user_changed("user.created", user_id)
 
 
 def on_user_updated(sender: Any, user: Any, **kwargs: Any) -> None:
@@ -119,8 +151,15 @@ def connect() -> None:
     allauth.connect()  # allauth's sign-up and password signals -> user.* signals
     for signal, receiver in CONNECTIONS:
         signal.connect(receiver, dispatch_uid=f"clerk_users.webhooks.{receiver.__name__}")
+    from django.contrib.auth import get_user_model
+
     request_started.connect(events.on_request_started, dispatch_uid="clerk_users.webhooks.req")
+    request_started.connect(on_request_started, dispatch_uid="clerk_users.webhooks.req_users")
+    request_finished.connect(on_request_finished, dispatch_uid="clerk_users.webhooks.fin_users")
     request_finished.connect(events.on_request_finished, dispatch_uid="clerk_users.webhooks.fin")
+    post_save.connect(
+        on_user_saved, sender=get_user_model(), dispatch_uid="clerk_users.webhooks.user_saved"
+    )
     post_save.connect(
         _endpoint_changed, sender=WebhookEndpoint, dispatch_uid="clerk_users.webhooks.ep_saved"
     )

@@ -190,7 +190,10 @@ def test_allauth_pages(received: Any, client: Any, user: Any) -> None:
     client.post(reverse("account_reset_password"), {"email": user.primary_email_address.value})
     found = received()
     new_user = User.objects.get(username="pageuser")
-    [signup] = [e for e in of_type(found, "user.created") if e["data"]["id"] == new_user.pk]
+    # allauth saves the user, then its email, then signals the sign-up (three transactions):
+    # one user.created with the email, nothing before it.
+    [signup] = [e for e in found if e["data"].get("id") == new_user.pk]
+    assert signup["type"] == "user.created"
     assert signup["data"]["email_addresses"][0]["email_address"] == "page@example.com"
     emails = of_type(found, "email.created")
     slugs = [e["data"]["slug"] for e in emails]
@@ -232,3 +235,23 @@ def test_external_account_changes_are_user_updated(received: Any, user: Any) -> 
     found = [e for e in received() if e["type"] == "user.updated"]
     assert [len(e["data"]["external_accounts"]) for e in found] == [1, 0]
     assert found[0]["data"]["external_accounts"][0]["id"] == account_id
+
+
+def test_a_user_saved_plainly_in_a_request_is_announced_when_it_ends(
+    received: Any, wsgi_in_test_transaction: Any
+) -> None:
+    from django.core.signals import request_finished, request_started
+
+    environ = {"REMOTE_ADDR": "198.51.100.7", "HTTP_USER_AGENT": "plain-ua"}
+    request_started.send(sender=None, environ=environ)
+    user = User(username="plainsave")
+    user.save()  # no rule announced it
+    identifiers.create_email_address(user, "plain@example.com", verified=True)
+    request_finished.send(sender=None)
+    found = [e for e in received() if e["data"].get("id") == user.pk]
+    assert [e["type"] for e in found] == ["user.created"]
+    assert found[0]["data"]["email_addresses"][0]["email_address"] == "plain@example.com"
+    assert found[0]["event_attributes"]["http_request"] == {
+        "client_ip": "198.51.100.7",
+        "user_agent": "plain-ua",
+    }
