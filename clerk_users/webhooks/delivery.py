@@ -122,7 +122,7 @@ def _post(endpoint: Any, message: Any) -> dict[str, Any]:
 
 
 def _record(message: Any, outcome: dict[str, Any]) -> None:
-    from clerk_users.models import MessageStatus, WebhookAttempt, WebhookEndpoint
+    from clerk_users.models import MessageStatus, WebhookAttempt
 
     now = timezone.now()
     endpoint = message.endpoint
@@ -141,41 +141,47 @@ def _record(message: Any, outcome: dict[str, Any]) -> None:
     if outcome["succeeded"]:
         message.status = MessageStatus.DELIVERED
         message.delivered_at = now
-        # No row lock unless there is something to reset (keeps workers from queueing here).
-        WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(
-            failing_since=None
-        )
     else:
         schedule = app_settings.WEBHOOK_RETRY_SCHEDULE
         if message.attempt_count >= len(schedule):
             message.status = MessageStatus.FAILED
         else:
             message.next_attempt_at = now + timedelta(seconds=schedule[message.attempt_count])
-        WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
-            failing_since=now
-        )
-        since = (
-            WebhookEndpoint.objects.filter(pk=endpoint.pk)
-            .values_list("failing_since", flat=True)
-            .first()
-        )
-        if since is not None and now - since >= timedelta(
-            seconds=app_settings.WEBHOOK_DISABLE_AFTER
-        ):
-            endpoint_rules.set_enabled(
-                endpoint, False, reason=f"No successful delivery since {since:%Y-%m-%d %H:%M} UTC"
-            )
-            logger.warning("clerk_users: webhook endpoint %s disabled", endpoint.pk)
     message.save(update_fields=fields)
+
+
+def _endpoint_health(endpoint: Any, succeeded: bool, now: Any) -> None:
+    """After the batch committed, each statement on its own (no endpoint row stays locked
+    while a worker sends, so workers never wait on, or deadlock over, endpoint rows)."""
+    from clerk_users.models import WebhookEndpoint
+
+    rows = WebhookEndpoint.objects.filter(pk=endpoint.pk)
+    if succeeded:  # no row lock unless there is something to reset
+        rows.filter(failing_since__isnull=False).update(failing_since=None)
+        return
+    rows.filter(failing_since__isnull=True).update(failing_since=now)
+    since = rows.values_list("failing_since", flat=True).first()
+    if since is not None and now - since >= timedelta(seconds=app_settings.WEBHOOK_DISABLE_AFTER):
+        endpoint_rules.set_enabled(
+            endpoint, False, reason=f"No successful delivery since {since:%Y-%m-%d %H:%M} UTC"
+        )
+        logger.warning("clerk_users: webhook endpoint %s disabled", endpoint.pk)
 
 
 def deliver_batch(limit: int = BATCH) -> int:
     """Claim up to ``limit`` due messages (never two of one user and endpoint: the order
     rule), send and record each, commit once; returns how many were sent."""
+    health: dict[str, tuple[Any, bool]] = {}
     with transaction.atomic():
         batch = _claim(limit)
         for message in batch:
-            _record(message, _post(message.endpoint, message))
+            outcome = _post(message.endpoint, message)
+            _record(message, outcome)
+            succeeded = outcome["succeeded"] or health.get(message.endpoint_id, (None, False))[1]
+            health[message.endpoint_id] = (message.endpoint, succeeded)
+    now = timezone.now()
+    for endpoint, succeeded in health.values():
+        _endpoint_health(endpoint, succeeded, now)
     return len(batch)
 
 
@@ -211,9 +217,18 @@ def run_worker(
     stop: threading.Event | None = None, *, poll_interval: float = 1.0, once: bool = False
 ) -> int:
     """Deliver until ``stop`` is set (or, ``once``, until nothing is due)."""
+    from django.db import DatabaseError
+
     total = 0
     while stop is None or not stop.is_set():
-        sent = deliver_due()
+        try:
+            sent = deliver_due()
+        except DatabaseError:  # lost connection, failover...: log, reconnect, go on
+            logger.exception("clerk_users: webhook delivery failed; retrying")
+            connection.close()
+            sent = 0
+            if once:
+                raise
         total += sent
         if once:
             break

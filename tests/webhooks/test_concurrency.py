@@ -73,3 +73,16 @@ def test_workers_never_send_a_message_twice_and_keep_order_per_user(
     for received in order.values():
         assert received == sorted(received)
     assert all(endpoint_of[m] for m in expected) and second.pk in endpoint_of.values()
+
+
+def test_deliver_command_with_threads(make_endpoint: Any, receiver: Any, capsys: Any) -> None:
+    from django.core.management import call_command
+
+    make_endpoint(receiver.url)
+    for i in range(12):
+        User.objects.create_user(username=f"cmd{i:02d}")
+    call_command("clerk_users_deliver_webhooks", "--once", "--threads", "3")
+    assert "using one thread" not in capsys.readouterr().err
+    sent = Counter(r["headers"]["svix-id"] for r in receiver.requests)
+    assert len(sent) == 12 and set(sent.values()) == {1}
+    assert not WebhookMessage.objects.filter(status=MessageStatus.PENDING).exists()

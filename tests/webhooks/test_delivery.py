@@ -211,3 +211,44 @@ def test_worker_killed_mid_delivery_leaves_the_message_pending(
     assert deliver() == 1  # delivered again, same id (at least once)
     assert len({r["headers"]["svix-id"] for r in receiver.requests}) == 1
     assert len(receiver.requests) == 2
+
+
+def test_threads_option_falls_back_to_one_without_skip_locked(
+    endpoint: Any, receiver: Any, make_user: Any, capsys: Any, monkeypatch: Any
+) -> None:
+    from django.db import connection
+
+    # (PostgreSQL with real threads: tests/webhooks/test_concurrency.py)
+    monkeypatch.setattr(connection.features, "has_select_for_update_skip_locked", False)
+    make_user()
+    call_command("clerk_users_deliver_webhooks", "--once", "--threads", "3")
+    captured = capsys.readouterr()
+    assert "using one thread" in captured.err
+    assert "Sent 1 webhook message(s)" in captured.out
+    assert receiver.types() == ["user.created"]
+
+
+def test_a_worker_survives_a_database_error(
+    endpoint: Any, receiver: Any, make_user: Any, monkeypatch: Any
+) -> None:
+    import threading
+
+    from django.db import OperationalError
+
+    make_user()
+    calls = {"n": 0}
+    real = delivery.deliver_due
+
+    def flaky(*args: Any, **kwargs: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        sent = real(*args, **kwargs)
+        stop.set()
+        return sent
+
+    stop = threading.Event()
+    monkeypatch.setattr(delivery, "deliver_due", flaky)
+    monkeypatch.setattr(delivery.connection, "close", lambda: None)  # keep the test's transaction
+    assert delivery.run_worker(stop, poll_interval=0.01) == 1
+    assert calls["n"] == 2 and receiver.types() == ["user.created"]
