@@ -237,6 +237,18 @@ def run_worker(
     return total
 
 
+def purge(older_than_days: float) -> int:
+    """Delete delivered and failed messages (and their attempts) created more than
+    ``older_than_days`` ago; pending ones stay whatever their age. Returns how many."""
+    from clerk_users.models import MessageStatus, WebhookMessage
+
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    done = WebhookMessage.objects.filter(
+        status__in=[MessageStatus.DELIVERED, MessageStatus.FAILED], created_at__lt=cutoff
+    )
+    return int(done.delete()[1].get(WebhookMessage._meta.label, 0))
+
+
 def send_again(message: Any) -> Any:
     """Queue a message again (the admin's "send again"): same id, due now, a fresh schedule."""
     from clerk_users.models import MessageStatus

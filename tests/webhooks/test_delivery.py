@@ -252,3 +252,20 @@ def test_a_worker_survives_a_database_error(
     monkeypatch.setattr(delivery.connection, "close", lambda: None)  # keep the test's transaction
     assert delivery.run_worker(stop, poll_interval=0.01) == 1
     assert calls["n"] == 2 and receiver.types() == ["user.created"]
+
+
+def test_purge_keeps_pending_and_recent_messages(
+    endpoint: Any, receiver: Any, make_user: Any, capsys: Any
+) -> None:
+    old_done, recent_done, old_pending = make_user(), make_user(), make_user()
+    receiver.plan = [200, 200, 500]
+    deliver()
+    long_ago = timezone.now() - timedelta(days=31)
+    WebhookMessage.objects.filter(user_key__in=[old_done.pk, old_pending.pk]).update(
+        created_at=long_ago
+    )
+    call_command("clerk_users_deliver_webhooks", "--purge-older-than", "30")
+    assert "Deleted 1 delivered or failed" in capsys.readouterr().out
+    left = {m.user_key: m.status for m in messages()}
+    assert left == {recent_done.pk: MessageStatus.DELIVERED, old_pending.pk: MessageStatus.PENDING}
+    assert WebhookAttempt.objects.count() == 2

@@ -1,5 +1,8 @@
 """``manage.py clerk_users_deliver_webhooks [--once] [--threads N]``: the webhook worker.
 
+``--purge-older-than DAYS`` instead deletes delivered and failed messages older than that
+(pending ones are kept whatever their age), e.g. daily from cron.
+
 Runs until stopped (Ctrl-C / SIGTERM finish the message in flight), or with ``--once``
 delivers what is due now and exits (cron). Start as many as you like on as many machines as
 you like on PostgreSQL (row locks share the work); on SQLite run one.
@@ -26,8 +29,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--poll-interval", type=float, default=1.0, help="seconds between polls when idle"
         )
+        parser.add_argument(
+            "--purge-older-than",
+            type=float,
+            metavar="DAYS",
+            help="delete delivered and failed messages older than DAYS, then exit",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["purge_older_than"] is not None:
+            removed = delivery.purge(options["purge_older_than"])
+            self.stdout.write(f"Deleted {removed} delivered or failed webhook message(s).")
+            return
         stop = threading.Event()
         threads = max(1, options["threads"])
         if threads > 1 and not connection.features.has_select_for_update_skip_locked:
