@@ -164,7 +164,7 @@ def sms_data(
     return {
         "object": "sms_message",
         "id": ids.generate_id("sms"),
-        "from_phone_number": str(getattr(settings, "CLERK_USERS", {}).get("SMS_FROM", "") or ""),
+        "from_phone_number": "",  # the SMS backend chooses the sender
         "to_phone_number": to,
         "phone_number_id": phone_number_id,
         "user_id": user_id,
