@@ -63,6 +63,14 @@ DEFAULTS: dict[str, Any] = {
     "APPLICATION_NAME": None,
     "USER_PROFILE_URL": None,
     "ALLOWED_ORIGINS": [],
+    # Webhooks (contract §11): Svix's retry schedule, seconds before each attempt
+    "WEBHOOK_RETRY_SCHEDULE": [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+    "WEBHOOK_TIMEOUT": 15,
+    "WEBHOOK_DISABLE_AFTER": 5 * 24 * 3600,
+    "WEBHOOK_INSTANCE_ID": None,
+    "WEBHOOK_ENDPOINTS_CACHE_TIMEOUT": 60,
+    "WEBHOOK_TRIGGER": None,
+    "WEBHOOK_ALLOWED_HOSTS": [],
 }
 
 
@@ -251,6 +259,44 @@ class AppSettings:
         """Origins besides the site's own (and ``CSRF_TRUSTED_ORIGINS``) whose pages may send
         cookie-authenticated unsafe requests to the Frontend API without a CSRF token."""
         return list(self.get("ALLOWED_ORIGINS"))
+
+    @property
+    def WEBHOOK_RETRY_SCHEDULE(self) -> list[int]:
+        """Seconds to wait before each attempt (the first is usually 0: at once); a message
+        that failed them all is given up (Svix's schedule by default)."""
+        return [int(s) for s in self.get("WEBHOOK_RETRY_SCHEDULE")]
+
+    @property
+    def WEBHOOK_TIMEOUT(self) -> float:
+        """Seconds a receiver has to answer (Svix: 15)."""
+        return float(self.get("WEBHOOK_TIMEOUT"))
+
+    @property
+    def WEBHOOK_DISABLE_AFTER(self) -> int:
+        """An endpoint failing without a single success for this long is disabled."""
+        return int(self.get("WEBHOOK_DISABLE_AFTER"))
+
+    @property
+    def WEBHOOK_INSTANCE_ID(self) -> str | None:
+        """``instance_id`` of every event (default: ``ins_`` derived from SECRET_KEY)."""
+        return self.get("WEBHOOK_INSTANCE_ID")
+
+    @property
+    def WEBHOOK_ENDPOINTS_CACHE_TIMEOUT(self) -> int:
+        """Seconds the list of endpoints is cached (saving an endpoint clears it at once)."""
+        return int(self.get("WEBHOOK_ENDPOINTS_CACHE_TIMEOUT"))
+
+    @property
+    def WEBHOOK_TRIGGER(self) -> str | None:
+        """``"tasks"`` (Django's Tasks framework), ``"celery"`` or None: what starts a
+        delivery when a change commits (the worker command delivers in any case)."""
+        return self.get("WEBHOOK_TRIGGER")
+
+    @property
+    def WEBHOOK_ALLOWED_HOSTS(self) -> list[str]:
+        """Hosts an endpoint may use even though they name this site (tests, same-host
+        receivers on another port are allowed anyway)."""
+        return list(self.get("WEBHOOK_ALLOWED_HOSTS"))
 
 
 app_settings = AppSettings()

@@ -18,4 +18,8 @@ class ClerkUsersConfig(AppConfig):
         allauth_sync.connect()
         sessions.connect()
         oauth_flow.connect()  # allauth social signals -> ExternalAccount; provider check
+        from clerk_users.webhooks import checks as webhook_checks  # noqa: F401  (registers)
+        from clerk_users.webhooks import receivers as webhooks
+
+        webhooks.connect()  # clerk_users.signals -> webhook outbox
         # The admin registers itself when django.contrib.admin autodiscovers clerk_users.admin.

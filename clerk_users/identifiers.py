@@ -121,9 +121,9 @@ def create_identifier(
             if verified:
                 _after_verified(identifier, make_primary=primary)
             _mirror(identifier)
+            signals.identifier_created.send(sender=model, identifier=identifier)
     except IntegrityError:
         raise errors.identifier_exists(param, WHAT[kind])
-    signals.identifier_created.send(sender=model, identifier=identifier)
     return identifier
 
 
@@ -173,7 +173,7 @@ def verify(identifier: Identification, strategy: str = "admin") -> Identificatio
         identifier.save()
         _after_verified(identifier)
         _mirror(identifier)
-    signals.identifier_verified.send(sender=type(identifier), identifier=identifier)
+        signals.identifier_verified.send(sender=type(identifier), identifier=identifier)
     return identifier
 
 
@@ -195,6 +195,7 @@ def unverify(identifier: Identification) -> Identification:
         identifier.verified_at = None
         identifier.save()
         _mirror(identifier)
+        signals.user_updated.send(sender=type(user), user=user)  # webhooks, same transaction
     return identifier
 
 
@@ -278,7 +279,7 @@ def delete_identifier(
         identifier.delete()
         identifier.pk = identifier_id
         _mirror(identifier)
-    signals.identifier_deleted.send(sender=type(identifier), identifier=identifier)
+        signals.identifier_deleted.send(sender=type(identifier), identifier=identifier)
 
 
 def linked_to(identifier: Identification) -> list[dict[str, str]]:

@@ -110,10 +110,17 @@ def prepare(
         raise errors.too_many_requests(wait)
     _refresh(identifier)
     adapter = get_adapter()
+    # Webhooks (email.created / sms.created): the message the site sent, as Clerk reports it.
+    event: dict[str, Any] = {"slug": "verification_code", "data": {"otp_code": code}}
+    event.update(user_id=identifier.user_id, identifier_id=identifier.pk, to=identifier.value)
     if identifier.kind == "email_address":
         adapter.send_verification_email(identifier, code)
+        content = adapter.verification_email(identifier, code)
+        signals.email_sent.send(sender=model, **content, **event)
     else:
         adapter.send_verification_sms(identifier, code)
+        body = adapter.verification_sms(identifier, code)
+        signals.sms_sent.send(sender=model, body=body, **event)
     return identifier
 
 
@@ -202,8 +209,7 @@ def complete(identifier: Identification, expected_secret: str, now: Any) -> bool
             _refresh(identifier)
             identifiers._after_verified(identifier)
             identifiers._mirror(identifier)
-    if won:
-        signals.identifier_verified.send(sender=model, identifier=identifier)
+            signals.identifier_verified.send(sender=model, identifier=identifier)
     return bool(won)
 
 

@@ -13,6 +13,7 @@ from .images import Image
 from .secret_keys import SecretKey
 from .sessions import JWTTemplate, Session, SessionStatus, SigningKey, TOTPEnrollment
 from .user import AbstractClerkUser, ClerkUserManager, ClerkUserQuerySet, User
+from .webhooks import MessageStatus, WebhookAttempt, WebhookEndpoint, WebhookMessage
 
 __all__ = [
     "IDENTIFIER_MODELS",
@@ -24,6 +25,7 @@ __all__ = [
     "Identification",
     "Image",
     "JWTTemplate",
+    "MessageStatus",
     "PhoneNumber",
     "SecretKey",
     "Session",
@@ -33,4 +35,7 @@ __all__ = [
     "User",
     "VerificationStatus",
     "Web3Wallet",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookMessage",
 ]

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from clerk_users import errors
+from clerk_users import errors, signals
 from clerk_users.models import ExternalAccount, VerificationStatus
 from clerk_users.oauth.providers import PROVIDERS
 
@@ -186,7 +186,9 @@ def create_external_account(
         auth_params=auth_params,
     )
     _begin(account, request)
-    account.save(force_insert=True)
+    with transaction.atomic():
+        account.save(force_insert=True)
+        signals.user_updated.send(sender=type(user), user=user)  # webhooks, same transaction
     return account
 
 
@@ -270,6 +272,7 @@ def delete_external_account(account: ExternalAccount, *, keep_sign_in: bool = Tr
         account.delete()
         if social is not None:
             social.delete()
+        signals.user_updated.send(sender=type(account.user), user=account.user)  # webhooks
 
 
 # -- tokens ----------------------------------------------------------------------------------

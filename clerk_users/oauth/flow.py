@@ -285,7 +285,11 @@ def link_email(account: ExternalAccount, email: str, verified: bool) -> None:
 
 # -- receivers -------------------------------------------------------------------------------
 def _on_added(sender: Any, request: Any, sociallogin: Any, **kwargs: Any) -> None:
-    sync_account(sociallogin)
+    from clerk_users import signals as clerk_signals
+
+    account = sync_account(sociallogin)
+    if account is not None:  # a provider connected to an existing user: user.updated
+        clerk_signals.user_updated.send(sender=type(account.user), user=account.user)
 
 
 def _on_updated(sender: Any, request: Any, sociallogin: Any, **kwargs: Any) -> None:

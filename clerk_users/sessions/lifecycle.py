@@ -72,12 +72,13 @@ def create_session(user: Any, request: Any = None) -> Any:
     if request is not None:
         for field, value in activity.from_request(request).items():
             setattr(session, field, value)
-    session.save(force_insert=True)
+    with transaction.atomic():
+        session.save(force_insert=True)
+        signals.session_created.send(sender=Session, session=session)  # same transaction
     if django_session is not None:
         django_session[SESSION_ID_KEY] = session.id
         django_session[CLIENT_ID_KEY] = session.client_id
     user._clerk_session_id = session.id
-    signals.session_created.send(sender=Session, session=session)
     return session
 
 
@@ -138,11 +139,14 @@ def end_session(session_or_id: Any, *, status: str = "revoked") -> Any:
             session.save(update_fields=["status", "ended_at", "updated_at"])
             _mark_revoked([session.id])
             _delete_django_sessions([session.session_key or ""])
+            # Inside the transaction (the webhook outbox row commits with the status).
+            if status == SessionStatus.REVOKED:
+                signals.session_revoked.send(sender=Session, session=session)
+            else:
+                signals.session_ended.send(sender=Session, session=session)
     tokens.forget_session(session.id)
     if isinstance(session_or_id, Session):
         session_or_id.status, session_or_id.ended_at = session.status, session.ended_at
-    if status == SessionStatus.REVOKED:
-        signals.session_revoked.send(sender=Session, session=session)
     return session
 
 
@@ -165,10 +169,11 @@ def _revoke_many(queryset: Any) -> int:
         )
         _mark_revoked([r[0] for r in rows])
         _delete_django_sessions([r[1] for r in rows if r[1]])
+        if rows:
+            for session in Session.objects.filter(pk__in=[r[0] for r in rows]):
+                signals.session_revoked.send(sender=Session, session=session)
     for session_id, _key in rows:
         tokens.forget_session(session_id)
-    for session in Session.objects.filter(pk__in=[r[0] for r in rows]):
-        signals.session_revoked.send(sender=Session, session=session)
     return len(rows)
 
 
