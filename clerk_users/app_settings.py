@@ -58,6 +58,10 @@ DEFAULTS: dict[str, Any] = {
     "BACKEND_API_RATE": "1000/10s",
     "FRONTEND_UPDATE_RATE": "10/10s",
     "FRONTEND_VERIFICATION_RATE": "3/10s",
+    # Sign-in and sign-up through ClerkJS (clerk_users.signin)
+    "SIGN_IN_ABANDON_AFTER": 24 * 3600,
+    "SIGN_UP_ABANDON_AFTER": 24 * 3600,
+    "SIGN_UP_LEGAL_CONSENT_REQUIRED": False,
 }
 
 
@@ -225,6 +229,21 @@ class AppSettings:
     @property
     def FRONTEND_VERIFICATION_RATE(self) -> str:
         return self.get("FRONTEND_VERIFICATION_RATE")
+
+    @property
+    def SIGN_IN_ABANDON_AFTER(self) -> int:
+        """Seconds an unfinished sign-in stays usable (Clerk's ``abandon_at``)."""
+        return int(self.get("SIGN_IN_ABANDON_AFTER"))
+
+    @property
+    def SIGN_UP_ABANDON_AFTER(self) -> int:
+        """Seconds an unfinished sign-up stays usable (Clerk's ``abandon_at``)."""
+        return int(self.get("SIGN_UP_ABANDON_AFTER"))
+
+    @property
+    def SIGN_UP_LEGAL_CONSENT_REQUIRED(self) -> bool:
+        """Whether sign-up requires ``legal_accepted`` (Clerk's legal consent setting)."""
+        return bool(self.get("SIGN_UP_LEGAL_CONSENT_REQUIRED"))
 
 
 app_settings = AppSettings()

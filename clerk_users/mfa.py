@@ -250,13 +250,38 @@ def verify_code(user: Any, code: Any) -> tuple[bool, str]:
             long_message="This user has no TOTP or backup codes.",
             status=422,
         )
-    if totp is not None and totp.wrap().validate_code(code):
-        totp.record_usage()
+    if _use(totp, code):
         return True, "totp"
-    if recovery is not None and recovery.wrap().validate_code(code):
-        recovery.record_usage()
+    if _use(recovery, code):
         return True, "backup_code"
     return False, "backup_code" if len(code) > 6 or totp is None else "totp"
+
+
+def _use(authenticator: Any, code: str) -> bool:
+    """allauth's check of a TOTP or recovery code (a TOTP code once per window, a recovery
+    code once), recording the use when it matches."""
+    if authenticator is None or not authenticator.wrap().validate_code(code):
+        return False
+    authenticator.record_usage()
+    return True
+
+
+def verify_second_factor(user: Any, strategy: str, code: Any) -> bool:
+    """Check a sign-in's second factor: ``totp`` (the app's code) or ``backup_code`` (a
+    recovery code, consumed). False when it does not match; 422 ``strategy_for_user_invalid``
+    when the user has no such factor."""
+    if not isinstance(code, str) or not code.strip():
+        raise errors.param_missing("code")
+    kind = {"totp": TOTP, "backup_code": RECOVERY_CODES}.get(strategy)
+    authenticator = _authenticator(user, kind) if kind else None
+    if authenticator is None:
+        raise errors.ClerkError(
+            "strategy_for_user_invalid",
+            "is not supported",
+            long_message=f"{strategy} is not a second factor of this account.",
+            param_name="strategy",
+        )
+    return _use(authenticator, code.strip())
 
 
 # -- import (POST /users with totp_secret / backup_codes) ---------------------------------

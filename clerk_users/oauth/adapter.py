@@ -88,6 +88,10 @@ class ClerkSocialAccountAdapter(DefaultSocialAccountAdapter):
         else:
             code = "oauth_callback_error"
         response = oauth_flow.fail(request, account_id, code)
+        if response is None:  # a ClerkJS sign-in (clerk_users.signin.oauth)?
+            from clerk_users.signin import oauth as sign_in_oauth
+
+            response = sign_in_oauth.fail_from_state(request, state, code)
         if response is not None:
             raise ImmediateHttpResponse(response)
 
