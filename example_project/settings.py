@@ -136,6 +136,8 @@ SPECTACULAR_SETTINGS = {
 
 CLERK_USERS: dict = {
     "ALLOWED_REDIRECT_ORIGINS": ["http://localhost:3000"],
+    # Phone numbers typed without "+" (the README's "(415) 555-0123", the admin search) are US.
+    "PHONE_DEFAULT_REGION": "US",
 }
 
 EMAIL_BACKEND = os.environ.get(
@@ -149,6 +151,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "example_project" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
