@@ -28,6 +28,24 @@ def ensure_can_sign_in(user: Any) -> None:
         raise errors.user_locked(user)
 
 
+def ensure_email_verified(user: Any) -> None:
+    """allauth's ``ACCOUNT_EMAIL_VERIFICATION = "mandatory"``: no login without a verified
+    email address (allauth's page would send a confirmation instead of signing in)."""
+    from allauth.account import app_settings as account_settings
+
+    from clerk_users.models import EmailAddress
+
+    if account_settings.EMAIL_VERIFICATION != account_settings.EmailVerificationMethod.MANDATORY:
+        return
+    if not EmailAddress.objects.filter(user_id=user.pk, verification_status="verified").exists():
+        raise errors.ClerkError(
+            "email_address_verification_required",
+            "Email address not verified",
+            long_message="Verify an email address of this account before signing in.",
+            status=403,
+        )
+
+
 def record(request: Any, user: Any, method: str, **extra: Any) -> None:
     """allauth's log of the authentication methods used in this session."""
     from allauth.account.internal.flows.login import record_authentication
@@ -42,6 +60,7 @@ def log_in(request: Any, user: Any) -> str:
 
     django_request = client.django_request(request)
     ensure_can_sign_in(user)
+    ensure_email_verified(user)
     kept = client.snapshot(request)
     get_adapter(django_request).login(django_request, user)
     client.keep_after_login(request, kept)

@@ -582,3 +582,29 @@ def test_oauth_sign_in_starts_allauths_login_flow(browser):
     assert parse_qs(location.query)["client_id"] == ["github-client-id"]
     # Another browser cannot open this sign-in's start URL.
     assert FrontendClient().client.get(start_url).status_code == 404
+
+
+def test_no_login_without_a_verified_email_when_allauth_requires_one(browser, make_user):
+    from clerk_users.models import User
+
+    no_email = User.objects.create_user("noemail", password=PASSWORD)
+    response = browser.post(
+        "client/sign_ins",
+        {"identifier": "noemail", "strategy": "password", "password": PASSWORD},
+        body="form",
+    )
+    assert response.status_code == 403
+    assert error_code(response) == "email_address_verification_required"
+    assert_nothing_happened(no_email, browser)
+
+
+def test_query_counts(browser, user, django_assert_max_num_queries):
+    with django_assert_max_num_queries(9):
+        sign_in = start(browser, user.username)
+    with django_assert_max_num_queries(27):
+        response = browser.post(
+            f"client/sign_ins/{sign_in['id']}/attempt_first_factor",
+            {"strategy": "password", "password": PASSWORD},
+            body="form",
+        )
+    assert response.json()["response"]["status"] == "complete"
