@@ -62,6 +62,11 @@ DEFAULTS: dict[str, Any] = {
     "SIGN_IN_ABANDON_AFTER": 24 * 3600,
     "SIGN_UP_ABANDON_AFTER": 24 * 3600,
     "SIGN_UP_LEGAL_CONSENT_REQUIRED": False,
+    # ClerkJS on the site (contract §10)
+    "PUBLISHABLE_KEY": None,
+    "APPLICATION_NAME": None,
+    "USER_PROFILE_URL": None,
+    "ALLOWED_ORIGINS": [],
 }
 
 
@@ -244,6 +249,27 @@ class AppSettings:
     def SIGN_UP_LEGAL_CONSENT_REQUIRED(self) -> bool:
         """Whether sign-up requires ``legal_accepted`` (Clerk's legal consent setting)."""
         return bool(self.get("SIGN_UP_LEGAL_CONSENT_REQUIRED"))
+
+    @property
+    def PUBLISHABLE_KEY(self) -> str | None:
+        """The key ClerkJS is loaded with; None derives ``pk_live_`` from the request's host."""
+        return self.get("PUBLISHABLE_KEY")
+
+    @property
+    def APPLICATION_NAME(self) -> str | None:
+        """The name ClerkJS's components show (the environment's ``application_name``)."""
+        return self.get("APPLICATION_NAME")
+
+    @property
+    def USER_PROFILE_URL(self) -> str | None:
+        """Path or URL name of the page that mounts ``<UserProfile/>`` (``user_profile_url``)."""
+        return self.get("USER_PROFILE_URL")
+
+    @property
+    def ALLOWED_ORIGINS(self) -> list[str]:
+        """Origins besides the site's own (and ``CSRF_TRUSTED_ORIGINS``) whose pages may send
+        cookie-authenticated unsafe requests to the Frontend API without a CSRF token."""
+        return list(self.get("ALLOWED_ORIGINS"))
 
 
 app_settings = AppSettings()

@@ -152,6 +152,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "example_project" / "static"]
+# With DEBUG=0, runserver serves no static files: WhiteNoise (the example extra) serves them,
+# from the apps' static folders (WHITENOISE_USE_FINDERS). A deployment runs collectstatic into
+# STATIC_ROOT instead (README, "Static and media files with DEBUG=0").
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or None
+if not DEBUG and importlib.util.find_spec("whitenoise"):
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    WHITENOISE_USE_FINDERS = not STATIC_ROOT
+# Uploaded files: default_storage, linked at MEDIA_URL and served by example_project.media.serve
+# (with DEBUG=0 too); a deployment serves MEDIA_ROOT from its web server or uses a bucket.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,8 +1,9 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
+
+from example_project import media
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -10,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("clerk_users.allauth_urls")),  # allauth.urls + Clerk-style ids
     path("api/backend/v1/", include("clerk_users.api.backend.urls")),
     path("api/frontend/v1/", include("clerk_users.api.frontend.urls")),
-    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
+    # Uploaded images at storage.url(name), with DEBUG=0 too (example_project/media.py).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media.serve, name="media"),
 ]
