@@ -18,4 +18,7 @@ class ClerkUsersConfig(AppConfig):
         allauth_sync.connect()
         sessions.connect()
         oauth_flow.connect()  # allauth social signals -> ExternalAccount; provider check
+        from clerk_users.signin import client as signin_client
+
+        signin_client.connect()  # client.sign_in / client.sign_up in the client JSON
         # The admin registers itself when django.contrib.admin autodiscovers clerk_users.admin.

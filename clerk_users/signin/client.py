@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from clerk_users import errors, ids
+from clerk_users.sessions.lifecycle import CLIENT_ID_KEY
 
-CLIENT_ID_KEY = "_clerk_client_id"
 SIGN_IN_KEY = "_clerk_sign_in_id"
 SIGN_UP_KEY = "_clerk_sign_up_id"
 
@@ -78,5 +78,59 @@ def get_attempt(model: Any, request: Any, attempt_id: str, prefix: str) -> Any:
 
 
 def client_json(request: Any) -> Any:
-    """The client for the response envelope; None until the client resource exists."""
-    return None
+    """The browser's ``ClientJSON`` for the response envelope (``api.frontend.client``)."""
+    from clerk_users.api.frontend.client import client_json as build
+
+    return build(request)
+
+
+def _current(request: Any, model: Any, key: str) -> Any:
+    session = getattr(request, "session", None)
+    attempt_id = session.get(key) if session is not None else None
+    cid = session.get(CLIENT_ID_KEY) if session is not None else None
+    if not isinstance(attempt_id, str) or not isinstance(cid, str):
+        return None
+    return (
+        model.objects.select_related("user" if key == SIGN_IN_KEY else "created_user")
+        .filter(pk=attempt_id, client_id=cid)
+        .first()
+    )
+
+
+def sign_in_field(request: Any) -> Any:
+    """``client.sign_in``: the client's current sign-in (kept once complete: ClerkJS's
+    ``handleRedirectCallback`` reads it after an OAuth round trip), None past ``abandon_at``."""
+    from django.utils import timezone
+
+    from clerk_users.models import SignInAttempt, SignInStatus
+    from clerk_users.signin.json import sign_in_json
+
+    attempt = _current(request, SignInAttempt, SIGN_IN_KEY)
+    if attempt is None or (
+        attempt.status != SignInStatus.COMPLETE and attempt.abandon_at <= timezone.now()
+    ):
+        return None
+    return sign_in_json(attempt)
+
+
+def sign_up_field(request: Any) -> Any:
+    """``client.sign_up``: the client's current sign-up, None past ``abandon_at``."""
+    from django.utils import timezone
+
+    from clerk_users.models import SignUpAttempt, SignUpStatus
+    from clerk_users.signin.json import sign_up_json
+
+    attempt = _current(request, SignUpAttempt, SIGN_UP_KEY)
+    if attempt is None or (
+        attempt.status != SignUpStatus.COMPLETE and attempt.abandon_at <= timezone.now()
+    ):
+        return None
+    return sign_up_json(attempt)
+
+
+def connect() -> None:
+    """Fill ``client.sign_in`` / ``client.sign_up`` of the Frontend API's client JSON."""
+    from clerk_users.api.frontend.client import register_client_field
+
+    register_client_field("sign_in", sign_in_field)
+    register_client_field("sign_up", sign_up_field)

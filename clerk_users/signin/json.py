@@ -81,7 +81,10 @@ def sign_in_json(attempt: SignInAttempt) -> dict[str, Any]:
         "supported_identifiers": sign_ins.enabled_identifiers(),
         "identifier": attempt.identifier or None,
         "user_data": _user_data(attempt),
-        "supported_first_factors": sign_ins.first_factors(attempt),
+        # Once complete, nothing is left to choose (and the client JSON stays cheap).
+        "supported_first_factors": []
+        if attempt.status == SignInStatus.COMPLETE
+        else sign_ins.first_factors(attempt),
         "supported_second_factors": sign_ins.second_factors(attempt) if needs_second else None,
         "first_factor_verification": _first_factor_verification(attempt),
         "second_factor_verification": _second_factor_verification(attempt),

@@ -158,8 +158,23 @@ def mask(kind: str, value: str) -> str:
     return f"{'*' * max(0, len(value) - 4)}{value[-4:]}"
 
 
+def login_by_code() -> bool:
+    """allauth's ``ACCOUNT_LOGIN_BY_CODE_ENABLED``: signing in with a code alone (Clerk's
+    ``email_code`` / ``phone_code`` first factors); password reset codes are always offered."""
+    from allauth.account import app_settings as account_settings
+
+    return bool(account_settings.LOGIN_BY_CODE_ENABLED)
+
+
 def first_factors(attempt: SignInAttempt) -> list[dict[str, Any]]:
     """The first factors offered for the identified account (Clerk's order)."""
+    factors = _first_factors(attempt)
+    if login_by_code():
+        return factors
+    return [f for f in factors if f["strategy"] not in ("email_code", "phone_code")]
+
+
+def _first_factors(attempt: SignInAttempt) -> list[dict[str, Any]]:
     user = attempt.user
     if user is None:
         if not attempt.identifier:

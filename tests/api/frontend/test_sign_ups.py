@@ -17,9 +17,17 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "a long enough passphrase"
 
 
+def clerk_js_browser(user: Any = None) -> FrontendClient:
+    """A browser running ClerkJS: every request names the page's origin (no CSRF token
+    needed; Django's token would be rotated by the login anyway)."""
+    browser = FrontendClient(user)
+    browser.client.defaults["HTTP_ORIGIN"] = "http://testserver"
+    return browser
+
+
 @pytest.fixture
 def browser() -> FrontendClient:
-    return FrontendClient()
+    return clerk_js_browser()
 
 
 def code_from(message: Any) -> str:
@@ -219,7 +227,7 @@ def test_complete_sign_up_refuses_more_steps(browser):
 
 def test_another_clients_sign_up_is_not_found(browser):
     sign_up = create(browser, **full()).json()["response"]
-    thief = FrontendClient()
+    thief = clerk_js_browser()
     for method, path, params in [
         ("get", f"client/sign_ups/{sign_up['id']}", None),
         ("patch", f"client/sign_ups/{sign_up['id']}", {"email_address": "thief@example.com"}),

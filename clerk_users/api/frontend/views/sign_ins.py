@@ -12,33 +12,10 @@ from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clerk_users import errors
 from clerk_users.api.frontend.base import FrontendAPIView, envelope, flat_data
-from clerk_users.internal.urls import is_allowed_redirect
+from clerk_users.api.frontend.origins import check_origin
 from clerk_users.signin import client, sign_ins
 from clerk_users.signin.json import sign_in_json
-
-
-def check_origin(request: Any) -> None:
-    """CSRF without a token (ClerkJS sends none): a cookie request with a foreign ``Origin``
-    or ``Sec-Fetch-Site: cross-site`` is refused (403) before anything changes."""
-    if request.method in permissions.SAFE_METHODS:
-        return
-    meta = request.META
-    origin = meta.get("HTTP_ORIGIN")
-    if meta.get("HTTP_SEC_FETCH_SITE") == "cross-site" and not origin:
-        raise _cross_site()
-    if origin is not None and (origin == "null" or not is_allowed_redirect(origin, request)):
-        raise _cross_site()
-
-
-def _cross_site() -> errors.ClerkError:
-    return errors.ClerkError(
-        "origin_invalid",
-        "Cross-site request refused",
-        long_message="This request must come from the site's own origin or an allowed one.",
-        status=403,
-    )
 
 
 class ClientFlowView(FrontendAPIView):
@@ -50,7 +27,8 @@ class ClientFlowView(FrontendAPIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        check_origin(request._request)
+        # No CSRF token from ClerkJS: a foreign page's request is refused before anything.
+        check_origin(request)
 
     def respond_with(self, resource: Any, status: int = 200) -> Response:
         return Response(envelope(resource, client.client_json(self.request)), status=status)
