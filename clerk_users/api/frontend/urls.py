@@ -69,6 +69,11 @@ me_urlpatterns = [
         MeViewSet.as_view({"post": "change_password"}),
         name="me-change-password",
     ),
+    path(
+        "me/remove_password",
+        MeViewSet.as_view({"post": "remove_password"}),
+        name="me-remove-password",
+    ),
 ]
 
 schema_urlpatterns = [
