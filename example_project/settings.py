@@ -135,6 +135,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 CLERK_USERS: dict = {
+    "USER_PROFILE_URL": "profile",
     "ALLOWED_REDIRECT_ORIGINS": ["http://localhost:3000"],
     # Phone numbers typed without "+" (the README's "(415) 555-0123", the admin search) are US.
     "PHONE_DEFAULT_REGION": "US",
@@ -151,7 +152,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "example_project" / "static"]
+STATICFILES_DIRS: list = [BASE_DIR / "example_project" / "static"]
+# ClerkJS and its UI bundle, installed by `npm ci` (package.json pins them) and served as static
+# files from node_modules, never from a CDN: static/clerk-js/clerk.browser.js and
+# static/clerk-ui/ui.browser.js (they load their chunks from the same folders).
+for _prefix, _dist in (("clerk-js", "@clerk/clerk-js/dist"), ("clerk-ui", "@clerk/ui/dist")):
+    if (BASE_DIR / "node_modules" / _dist).is_dir():
+        STATICFILES_DIRS.append((_prefix, BASE_DIR / "node_modules" / _dist))
 # With DEBUG=0, runserver serves no static files: WhiteNoise (the example extra) serves them,
 # from the apps' static folders (WHITENOISE_USE_FINDERS). A deployment runs collectstatic into
 # STATIC_ROOT instead (README, "Static and media files with DEBUG=0").

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import TemplateView
 
@@ -7,6 +8,12 @@ from example_project import media
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    # Clerk's <UserProfile/> on the site's own page (ClerkJS served from node_modules).
+    path(
+        "profile/",
+        login_required(TemplateView.as_view(template_name="profile.html")),
+        name="profile",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("clerk_users.allauth_urls")),  # allauth.urls + Clerk-style ids
     path("api/backend/v1/", include("clerk_users.api.backend.urls")),

@@ -72,6 +72,11 @@ me_urlpatterns = [
         MeViewSet.as_view({"post": "change_password"}),
         name="me-change-password",
     ),
+    path(
+        "me/remove_password",
+        MeViewSet.as_view({"post": "remove_password"}),
+        name="me-remove-password",
+    ),
 ]
 
 sign_in_urlpatterns = [
