@@ -136,6 +136,9 @@ SPECTACULAR_SETTINGS = {
 
 CLERK_USERS: dict = {
     "USER_PROFILE_URL": "profile",
+    # The pages mounting Clerk's <SignIn/> and <SignUp/> (allauth's pages stay available).
+    "SIGN_IN_URL": "sign_in",
+    "SIGN_UP_URL": "sign_up",
     "ALLOWED_REDIRECT_ORIGINS": ["http://localhost:3000"],
     # Phone numbers typed without "+" (the README's "(415) 555-0123", the admin search) are US.
     "PHONE_DEFAULT_REGION": "US",

@@ -14,6 +14,9 @@ urlpatterns = [
         login_required(TemplateView.as_view(template_name="profile.html")),
         name="profile",
     ),
+    # Clerk's <SignIn/> and <SignUp/> (the environment's sign_in_url / sign_up_url).
+    path("sign-in/", TemplateView.as_view(template_name="sign_in.html"), name="sign_in"),
+    path("sign-up/", TemplateView.as_view(template_name="sign_up.html"), name="sign_up"),
     path("admin/", admin.site.urls),
     path("accounts/", include("clerk_users.allauth_urls")),  # allauth.urls + Clerk-style ids
     path("api/backend/v1/", include("clerk_users.api.backend.urls")),

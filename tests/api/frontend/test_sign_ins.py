@@ -627,3 +627,39 @@ def test_query_counts(browser, user, django_assert_max_num_queries):
             body="form",
         )
     assert response.json()["response"]["status"] == "complete"
+
+
+# -- the client and the environment --------------------------------------------------------------
+def test_the_client_carries_the_sign_in(browser, user):
+    sign_in = browser.post("client/sign_ins", {"identifier": user.username}, body="form").json()
+    assert sign_in["client"]["sign_in"]["id"] == sign_in["response"]["id"]
+    assert sign_in["client"]["sessions"] == []
+    client = browser.get("client").json()["response"]
+    assert client["sign_in"]["status"] == "needs_first_factor"
+    done = browser.post(
+        f"client/sign_ins/{sign_in['response']['id']}/attempt_first_factor",
+        {"strategy": "password", "password": PASSWORD},
+        body="form",
+    ).json()
+    session_id = done["response"]["created_session_id"]
+    assert [s["id"] for s in done["client"]["sessions"]] == [session_id]
+    assert done["client"]["last_active_session_id"] == session_id
+    assert done["client"]["sessions"][0]["last_active_token"]["jwt"]
+    assert done["client"]["sign_in"]["status"] == "complete"
+    assert done["client"]["id"] == Session.objects.get(pk=session_id).client_id
+
+
+def test_the_environment_points_at_the_sign_in_pages(browser, settings):
+    settings.CLERK_USERS = {
+        **settings.CLERK_USERS,
+        "SIGN_IN_URL": "/sign-in/",
+        "SIGN_UP_URL": "/sign-up/",
+    }
+    env = browser.get("environment").json()
+    display = env["display_config"]
+    assert display["sign_in_url"] == "http://testserver/sign-in/"
+    assert display["sign_up_url"] == "http://testserver/sign-up/"
+    assert env["user_settings"]["attack_protection"]["enumeration_protection"]["enabled"] is True
+    assert env["user_settings"]["sign_up"]["legal_consent_enabled"] is False
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "SIGN_UP_LEGAL_CONSENT_REQUIRED": True}
+    assert browser.get("environment").json()["user_settings"]["sign_up"]["legal_consent_enabled"]

@@ -291,3 +291,9 @@ from allauth.account.adapter import DefaultAccountAdapter  # noqa: E402
 class ClosedAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: Any) -> bool:
         return False
+
+
+def test_the_client_carries_the_sign_up(browser):
+    created = create(browser, **full()).json()
+    assert created["client"]["sign_up"]["id"] == created["response"]["id"]
+    assert browser.get("client").json()["response"]["sign_up"]["status"] == "missing_requirements"
