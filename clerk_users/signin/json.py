@@ -99,10 +99,12 @@ def _sign_up_verification(attempt: SignUpAttempt, kind: str) -> dict[str, Any] |
     if not value:
         return None
     strategy = "email_code" if kind == "email_address" else "phone_code"
+    # Before ``prepare_verification`` no strategy is chosen: ClerkJS's <SignUp/> prepares
+    # (sends the code) only when the verification has no pending ``email_code`` yet.
     found = codes.verification_json(attempt, kind) or {
         "object": "verification_otp",
         "status": "unverified",
-        "strategy": strategy,
+        "strategy": None,
         "attempts": None,
         "expire_at": None,
         "error": None,

@@ -42,7 +42,14 @@ SECOND_FACTORS = ("totp", "backup_code")
 LOGIN_METHOD_KINDS = {"email": "email_address", "username": "username", "phone": "phone_number"}
 # ClerkJS's conventions and Clerk's optional parameters we accept and ignore.
 IGNORED = frozenset(
-    {"locale", "captcha_token", "captcha_error", "captcha_widget_type", "captcha_action"}
+    {
+        "locale",
+        "timezone",
+        "captcha_token",
+        "captcha_error",
+        "captcha_widget_type",
+        "captcha_action",
+    }
 )
 
 

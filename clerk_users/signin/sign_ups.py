@@ -139,12 +139,15 @@ def _apply(request: Any, attempt: SignUpAttempt, params: dict[str, Any]) -> None
             param_name="transfer",
         )
     either = params.pop("email_address_or_phone_number", None)
-    if either is not None:
+    if either not in (None, ""):
         key = "email_address" if isinstance(either, str) and "@" in either else "phone_number"
         params.setdefault(key, either)
     changes: dict[str, Any] = {}
     for kind in ("email_address", "phone_number"):
-        if kind in params:
+        if kind in params and params[kind] == "":  # ClerkJS sends the fields it has no value for
+            params.pop(kind)
+            changes[kind] = None
+        elif kind in params:
             value = identifiers.NORMALIZERS[kind](params.pop(kind), kind)
             if _taken(kind, value) and not prevent_enumeration():
                 raise errors.identifier_exists(kind, identifiers.WHAT[kind])
