@@ -320,6 +320,31 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
         self.password_last_updated_at = timezone.now()
         self.password_compromised_at = None
 
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._clerk_password_changed = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; when a new password is stored for an existing user, end their sessions.
+
+        Django ties every cookie session to the password hash, so a new password kills
+        them; their Clerk sessions end with them (else their session tokens would keep
+        authenticating). The session acting on this user object (``_clerk_session_id``,
+        set by the middleware and the API authentication) is kept: the view that changed
+        the password keeps it signed in with ``update_session_auth_hash``, as Django's and
+        allauth's password-change views do. A reset (an anonymous request) ends them all.
+        """
+        changed = getattr(self, "_password", None) is not None or getattr(
+            self, "_clerk_password_changed", False
+        )
+        existing = not self._state.adding and self.pk is not None
+        super().save(*args, **kwargs)
+        self._clerk_password_changed = False
+        if changed and existing:
+            from clerk_users.sessions import lifecycle as sessions
+
+            sessions.end_sessions_after_password_change(self)
+
 
 class User(AbstractClerkUser):
     class Meta(AbstractClerkUser.Meta):

@@ -90,12 +90,8 @@ def _on_logout(sender: Any, request: Any = None, user: Any = None, **kwargs: Any
 
 
 def connect() -> None:
-    auth_signals.user_logged_in.connect(
-        _on_login, dispatch_uid="clerk_users.sessions.login"
-    )
-    auth_signals.user_logged_out.connect(
-        _on_logout, dispatch_uid="clerk_users.sessions.logout"
-    )
+    auth_signals.user_logged_in.connect(_on_login, dispatch_uid="clerk_users.sessions.login")
+    auth_signals.user_logged_out.connect(_on_logout, dispatch_uid="clerk_users.sessions.logout")
 
 
 # -- ending sessions ---------------------------------------------------------------------
@@ -224,6 +220,19 @@ def revoke_other_sessions(user: Any, keep_session_key: str | None = None) -> int
         queryset = queryset.exclude(session_key=keep_session_key)
         if keep_id:
             Session.objects.filter(pk=keep_id).update(session_key=keep_session_key)
+    if keep_id:
+        queryset = queryset.exclude(pk=keep_id)
+    return _revoke_many(queryset)
+
+
+def end_sessions_after_password_change(user: Any) -> int:
+    """End the sessions that a new password killed: all of ``user``'s, except the session
+    acting on this very user object (``user._clerk_session_id``), which the password-change
+    view keeps signed in. Returns how many ended."""
+    from clerk_users.models import Session
+
+    queryset = Session.objects.filter(user_id=user.pk)
+    keep_id = getattr(user, "_clerk_session_id", None)
     if keep_id:
         queryset = queryset.exclude(pk=keep_id)
     return _revoke_many(queryset)
