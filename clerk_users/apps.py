@@ -9,12 +9,13 @@ class ClerkUsersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from clerk_users import allauth_sync, checks  # noqa: F401  (registers)
+        from clerk_users import allauth_account, allauth_sync, checks  # noqa: F401  (registers)
         from clerk_users.images import checks as image_checks  # noqa: F401  (registers)
         from clerk_users.oauth import flow as oauth_flow
         from clerk_users.sessions import lifecycle as sessions
         from clerk_users.sessions import signing_keys  # noqa: F401  (key checks)
 
+        allauth_account.install()  # allauth counts only verified holders as "taken"
         allauth_sync.connect()
         sessions.connect()
         oauth_flow.connect()  # allauth social signals -> ExternalAccount; provider check

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clerk_users import errors, ids
+from clerk_users import errors, ids, lockout
 
 TOTP = "totp"
 RECOVERY_CODES = "recovery_codes"
@@ -129,7 +129,6 @@ def attempt_totp(user: Any, code: Any) -> dict[str, Any]:
     from allauth.mfa.totp.internal.auth import validate_totp_code
     from allauth.mfa.utils import decrypt
 
-    from clerk_users import passwords
     from clerk_users.models import TOTPEnrollment
 
     if not isinstance(code, str) or not code.strip():
@@ -143,8 +142,9 @@ def attempt_totp(user: Any, code: Any) -> dict[str, Any]:
             status=400,
         )
     secret = decrypt(enrollment.secret)
-    if not validate_totp_code(secret, code.strip()):
-        passwords.record_failed_attempt(user)
+    if not lockout.check(user, lockout.CODE, lambda: validate_totp_code(secret, code.strip())):
+        if user.locked:
+            raise errors.user_locked(user)
         raise errors.ClerkError(
             "form_code_incorrect",
             "Incorrect code",
@@ -250,12 +250,24 @@ def verify_code(user: Any, code: Any) -> tuple[bool, str]:
             long_message="This user has no TOTP or backup codes.",
             status=422,
         )
-    if totp is not None and totp.wrap().validate_code(code):
-        totp.record_usage()
-        return True, "totp"
-    if recovery is not None and recovery.wrap().validate_code(code):
-        recovery.record_usage()
-        return True, "backup_code"
+    if user.locked:
+        raise errors.user_locked(user)
+    found: list[str] = []
+
+    def compare() -> bool:
+        if totp is not None and totp.wrap().validate_code(code):
+            totp.record_usage()
+            found.append("totp")
+        elif recovery is not None and recovery.wrap().validate_code(code):
+            recovery.record_usage()
+            found.append("backup_code")
+        return bool(found)
+
+    # Counted before checking, on the code counter of the lockout (``lockout``).
+    if lockout.check(user, lockout.CODE, compare):
+        return True, found[0]
+    if user.locked:
+        raise errors.user_locked(user)
     return False, "backup_code" if len(code) > 6 or totp is None else "totp"
 
 

@@ -124,7 +124,10 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     locked_at = models.DateTimeField(null=True, blank=True)
     # Null with ``locked_at`` set means locked until unlocked by an admin.
     lockout_expires_at = models.DateTimeField(null=True, blank=True)
+    # Failed passwords; failed codes count apart (a correct password does not wipe them):
+    # the lockout is on the sum (``clerk_users.lockout``).
     failed_verification_attempts = models.PositiveIntegerField(default=0)
+    failed_code_attempts = models.PositiveIntegerField(default=0)
 
     password_last_updated_at = models.DateTimeField(null=True, blank=True)
     # Set by the Backend API's password/set_compromised: the user must reset the password.
@@ -194,7 +197,8 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     def verification_attempts_remaining(self) -> int:
         from clerk_users.app_settings import app_settings
 
-        return max(0, app_settings.LOCKOUT_MAX_ATTEMPTS - self.failed_verification_attempts)
+        used = self.failed_verification_attempts + self.failed_code_attempts
+        return max(0, app_settings.LOCKOUT_MAX_ATTEMPTS - used)
 
     @property
     def last_sign_in_at(self) -> datetime | None:
