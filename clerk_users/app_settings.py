@@ -58,6 +58,11 @@ DEFAULTS: dict[str, Any] = {
     "BACKEND_API_RATE": "1000/10s",
     "FRONTEND_UPDATE_RATE": "10/10s",
     "FRONTEND_VERIFICATION_RATE": "3/10s",
+    # ClerkJS on the site (contract §10)
+    "PUBLISHABLE_KEY": None,
+    "APPLICATION_NAME": None,
+    "USER_PROFILE_URL": None,
+    "ALLOWED_ORIGINS": [],
 }
 
 
@@ -225,6 +230,27 @@ class AppSettings:
     @property
     def FRONTEND_VERIFICATION_RATE(self) -> str:
         return self.get("FRONTEND_VERIFICATION_RATE")
+
+    @property
+    def PUBLISHABLE_KEY(self) -> str | None:
+        """The key ClerkJS is loaded with; None derives ``pk_live_`` from the request's host."""
+        return self.get("PUBLISHABLE_KEY")
+
+    @property
+    def APPLICATION_NAME(self) -> str | None:
+        """The name ClerkJS's components show (the environment's ``application_name``)."""
+        return self.get("APPLICATION_NAME")
+
+    @property
+    def USER_PROFILE_URL(self) -> str | None:
+        """Path or URL name of the page that mounts ``<UserProfile/>`` (``user_profile_url``)."""
+        return self.get("USER_PROFILE_URL")
+
+    @property
+    def ALLOWED_ORIGINS(self) -> list[str]:
+        """Origins besides the site's own (and ``CSRF_TRUSTED_ORIGINS``) whose pages may send
+        cookie-authenticated unsafe requests to the Frontend API without a CSRF token."""
+        return list(self.get("ALLOWED_ORIGINS"))
 
 
 app_settings = AppSettings()

@@ -9,7 +9,12 @@ class ClerkUsersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from clerk_users import allauth_account, allauth_sync, checks  # noqa: F401  (registers)
+        from clerk_users import (  # noqa: F401  (registers)
+            allauth_account,
+            allauth_sync,
+            checks,
+            publishable_keys,
+        )
         from clerk_users.images import checks as image_checks  # noqa: F401  (registers)
         from clerk_users.oauth import flow as oauth_flow
         from clerk_users.sessions import lifecycle as sessions

@@ -344,3 +344,50 @@ def linked_to(identifier: Identification) -> list[dict[str, str]]:
     if account is None:
         return []
     return [{"type": account.provider, "id": account.identification_id}]
+
+
+def reserve_for_second_factor(
+    phone: Any, reserved: bool | None = None, *, default: bool | None = None
+) -> Any:
+    """Clerk's second-factor flags of a phone number (both APIs use this rule).
+
+    A phone reserved for 2FA must be verified; it becomes the default second factor when the
+    user has none; un-reserving it also drops the default flag. ``default=True`` makes it the
+    user's only default (it must be reserved); ``default=False`` clears the flag.
+    """
+    from clerk_users.models import PhoneNumber
+
+    with transaction.atomic():
+        _lock_user(phone.user)
+        phone.refresh_from_db()
+        if reserved is None:
+            reserved = phone.reserved_for_second_factor
+        if reserved and not phone.is_verified:
+            raise errors.ClerkError(
+                "form_param_value_invalid",
+                "is invalid",
+                long_message="A phone number reserved for second factor must be verified.",
+                param_name="reserved_for_second_factor",
+            )
+        if default and not reserved:
+            raise errors.ClerkError(
+                "form_param_value_invalid",
+                "is invalid",
+                long_message="Only a phone number reserved for second factor can be the default.",
+                param_name="default_second_factor",
+            )
+        others = PhoneNumber.objects.filter(user_id=phone.user_id, default_second_factor=True)
+        others = others.exclude(pk=phone.pk)
+        if default:
+            others.update(default_second_factor=False, updated_at=timezone.now())
+            is_default = True
+        elif default is False:
+            is_default = False
+        else:
+            is_default = reserved and (phone.default_second_factor or not others.exists())
+        phone.reserved_for_second_factor = reserved
+        phone.default_second_factor = bool(is_default)
+        phone.save(
+            update_fields=["reserved_for_second_factor", "default_second_factor", "updated_at"]
+        )
+    return phone

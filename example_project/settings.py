@@ -141,7 +141,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 CLERK_USERS: dict = {
+    "USER_PROFILE_URL": "profile",
     "ALLOWED_REDIRECT_ORIGINS": ["http://localhost:3000"],
+    # Phone numbers typed without "+" (the README's "(415) 555-0123", the admin search) are US.
+    "PHONE_DEFAULT_REGION": "US",
 }
 
 EMAIL_BACKEND = os.environ.get(
@@ -155,6 +158,22 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS: list = [BASE_DIR / "example_project" / "static"]
+# ClerkJS and its UI bundle, installed by `npm ci` (package.json pins them) and served as static
+# files from node_modules, never from a CDN: static/clerk-js/clerk.browser.js and
+# static/clerk-ui/ui.browser.js (they load their chunks from the same folders).
+for _prefix, _dist in (("clerk-js", "@clerk/clerk-js/dist"), ("clerk-ui", "@clerk/ui/dist")):
+    if (BASE_DIR / "node_modules" / _dist).is_dir():
+        STATICFILES_DIRS.append((_prefix, BASE_DIR / "node_modules" / _dist))
+# With DEBUG=0, runserver serves no static files: WhiteNoise (the example extra) serves them,
+# from the apps' static folders (WHITENOISE_USE_FINDERS). A deployment runs collectstatic into
+# STATIC_ROOT instead (README, "Static and media files with DEBUG=0").
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or None
+if not DEBUG and importlib.util.find_spec("whitenoise"):
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    WHITENOISE_USE_FINDERS = not STATIC_ROOT
+# Uploaded files: default_storage, linked at MEDIA_URL and served by example_project.media.serve
+# (with DEBUG=0 too); a deployment serves MEDIA_ROOT from its web server or uses a bucket.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

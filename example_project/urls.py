@@ -1,14 +1,23 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from example_project import media
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    # Clerk's <UserProfile/> on the site's own page (ClerkJS served from node_modules).
+    path(
+        "profile/",
+        login_required(TemplateView.as_view(template_name="profile.html")),
+        name="profile",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("clerk_users.allauth_urls")),  # allauth.urls + Clerk-style ids
     path("api/backend/v1/", include("clerk_users.api.backend.urls")),
     path("api/frontend/v1/", include("clerk_users.api.frontend.urls")),
-    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
+    # Uploaded images at storage.url(name), with DEBUG=0 too (example_project/media.py).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media.serve, name="media"),
 ]

@@ -41,3 +41,6 @@ CLERK_USERS = {
     "ALLOWED_REDIRECT_ORIGINS": ["http://localhost:3000"],
     "PHONE_DEFAULT_REGION": "US",
 }
+
+# The browser tests log every Frontend API call the live server answers (tests/browser).
+MIDDLEWARE = [*MIDDLEWARE, "tests.browser.fapi_log.FrontendCallLog"]  # noqa: F405

@@ -25,6 +25,7 @@ from django.utils import timezone
 from clerk_users import identifiers, metadata, passwords, users
 from clerk_users.admin.identifiers import EmailAddressInline, PhoneNumberInline, Web3WalletInline
 from clerk_users.admin.images import ProfileImageAdminMixin
+from clerk_users.admin.user_list import UserListMixin
 from clerk_users.errors import ClerkError
 from clerk_users.models import IDENTIFIER_MODELS, EmailAddress, PhoneNumber, VerificationStatus
 
@@ -175,21 +176,10 @@ class VerifiedFilter(_YesNoFilter):
 
 # -- the admin -------------------------------------------------------------------------------
 @admin.register(User)
-class ClerkUserAdmin(ProfileImageAdminMixin, DjangoUserAdmin):  # type: ignore[misc]
+class ClerkUserAdmin(UserListMixin, ProfileImageAdminMixin, DjangoUserAdmin):  # type: ignore[misc]
     form = ClerkUserChangeForm
     add_form = ClerkUserCreationForm
     inlines = [EmailAddressInline, PhoneNumberInline, Web3WalletInline]
-    list_display = (
-        "id",
-        "username",
-        "primary_email",
-        "full_name",
-        "banned",
-        "is_locked",
-        "is_staff",
-        "created_at",
-        "last_login",
-    )
     list_select_related = ("primary_email_address",)
     list_filter = (BannedFilter, LockedFilter, VerifiedFilter, "is_staff", "is_superuser")
     search_fields = (
@@ -289,11 +279,6 @@ class ClerkUserAdmin(ProfileImageAdminMixin, DjangoUserAdmin):  # type: ignore[m
     ]
 
     # -- display ---------------------------------------------------------------------------
-    @admin.display(description="primary email", ordering="primary_email_address__email_address")
-    def primary_email(self, obj: Any) -> str:
-        email = obj.primary_email_address
-        return email.email_address if email else "-"
-
     @admin.display(description="name")
     def full_name(self, obj: Any) -> str:
         return obj.full_name

@@ -57,3 +57,32 @@ def document_clerk_errors(
             for status in wanted:
                 operation["responses"].setdefault(status, error)
     return result
+
+
+def sidecar_installed() -> bool:
+    """Whether drf-spectacular-sidecar's app (Swagger UI's files as static files) is installed."""
+    from django.apps import apps
+
+    return apps.is_installed("drf_spectacular_sidecar")
+
+
+class LocalSwaggerAssetsMixin:
+    """For a ``SpectacularSwaggerView``: Swagger UI's JavaScript, CSS and favicon from
+    drf-spectacular-sidecar's static files when that app is installed, so the docs pages load
+    on a machine or network without internet; else drf-spectacular's default (its CDN)."""
+
+    @staticmethod
+    def _swagger_ui_resource(filename: str) -> str:
+        from drf_spectacular.views import SpectacularSwaggerView, _get_sidecar_url
+
+        if sidecar_installed():
+            return str(_get_sidecar_url(f"swagger-ui-dist/{filename}"))
+        return str(SpectacularSwaggerView._swagger_ui_resource(filename))
+
+    @staticmethod
+    def _swagger_ui_favicon() -> str:
+        from drf_spectacular.views import SpectacularSwaggerView, _get_sidecar_url
+
+        if sidecar_installed():
+            return str(_get_sidecar_url("swagger-ui-dist/favicon-32x32.png"))
+        return str(SpectacularSwaggerView._swagger_ui_favicon())

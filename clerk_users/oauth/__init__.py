@@ -3,8 +3,8 @@
 What it owns: the 14 providers of Clerk's ``OAuthProvider`` list and their allauth settings
 (``providers``), the rules of external accounts (``external_accounts``: create, reauthorize,
 delete, the last-way-to-sign-in rule, JSON), the connect flow and allauth's social signals
-(``flow``), allauth's social-account adapter (``adapter``), and provider access tokens with
-refresh (``tokens``).
+(``flow``), allauth's social-account adapter (``adapter``), provider access tokens with refresh
+(``tokens``) and the system check W050 (``checks``).
 
 Public face: ``external_accounts`` for the rules, ``providers.PROVIDERS`` and
 ``providers.socialaccount_providers()`` for settings, and ``adapter.ClerkSocialAccountAdapter``

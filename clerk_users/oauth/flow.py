@@ -309,55 +309,10 @@ def _on_social_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     ExternalAccount.objects.filter(social_account_id=instance.pk).delete()
 
 
-def check_providers(app_configs: Any = None, **kwargs: Any) -> list[Any]:
-    """``clerk_users.W050``: OAuth strategies that cannot be used (provider app not installed,
-    or no app with credentials); one warning lists them all, the API refuses them (422)."""
-    from allauth.socialaccount.providers import registry
-    from django.core.checks import Warning
-    from django.db import DatabaseError
-
-    from clerk_users.oauth.providers import PROVIDERS
-
-    missing_apps: list[str] = []
-    missing_credentials: list[str] = []
-    for name, (app, provider_id) in PROVIDERS.items():
-        if registry.get_class(app) is None:
-            missing_apps.append(f"allauth.socialaccount.providers.{app}")
-            continue
-        try:
-            ok = bool(rules.configured_apps(provider_id))
-        except DatabaseError:  # not migrated yet: settings-backed apps only
-            from allauth.socialaccount.adapter import _build_apps_from_settings
-
-            apps = _build_apps_from_settings(provider=provider_id).get(app, [])
-            ok = any(a.client_id and a.secret for a in apps)
-        if not ok:
-            missing_credentials.append(name)
-    found = []
-    if missing_apps:
-        found.append(
-            Warning(
-                f"OAuth provider apps not installed: {', '.join(missing_apps)}.",
-                hint="Add them to INSTALLED_APPS (clerk_users.oauth.providers.installed_apps()).",
-                id="clerk_users.W050",
-            )
-        )
-    if missing_credentials:
-        strategies = ", ".join(f"oauth_{n}" for n in missing_credentials)
-        env = ", ".join(f"CLERK_OAUTH_{n.upper()}_CLIENT_ID/_SECRET" for n in missing_credentials)
-        found.append(
-            Warning(
-                f"OAuth strategies without client credentials (the API refuses them with "
-                f"422): {strategies}.",
-                hint=f"Set {env}, or add allauth SocialApp rows in the admin.",
-                id="clerk_users.W050",
-            )
-        )
-    return found
-
-
 def connect() -> None:
     from django.core import checks
+
+    from clerk_users.oauth.checks import check_providers
 
     checks.register(check_providers, "clerk_users")
     from allauth.socialaccount import signals

@@ -109,6 +109,18 @@ def credentials_from_env(environ: Mapping[str, str] | None = None) -> dict[str, 
     return found
 
 
+def half_configured_from_env(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Clerk names with only one of ``_CLIENT_ID`` / ``_SECRET`` set (check W050 reports them:
+    ``credentials_from_env`` needs both)."""
+    env = os.environ if environ is None else environ
+    return [
+        name
+        for name in PROVIDERS
+        if bool(env.get(f"CLERK_OAUTH_{name.upper()}_CLIENT_ID", "").strip())
+        != bool(env.get(f"CLERK_OAUTH_{name.upper()}_SECRET", "").strip())
+    ]
+
+
 def socialaccount_providers_from_env(
     environ: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:

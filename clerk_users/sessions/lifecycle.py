@@ -27,6 +27,8 @@ from clerk_users import errors, signals
 from clerk_users.app_settings import app_settings
 
 SESSION_ID_KEY = "_clerk_session_id"
+# The browser's Clerk client id (ClerkJS's ``client.id``), kept across sign-ins in one browser.
+CLIENT_ID_KEY = "_clerk_client_id"
 
 
 def _session_store() -> Any:
@@ -57,7 +59,9 @@ def create_session(user: Any, request: Any = None) -> Any:
         except (AttributeError, TypeError):
             pass
     abandon_at = max(expire_at, now + timedelta(seconds=app_settings.SESSION_ABANDON_AFTER))
+    browser_client = django_session.get(CLIENT_ID_KEY) if django_session is not None else None
     session = Session(
+        **({"client_id": browser_client} if isinstance(browser_client, str) else {}),
         user=user,
         session_key=session_key,
         expire_at=expire_at,
@@ -71,6 +75,7 @@ def create_session(user: Any, request: Any = None) -> Any:
     session.save(force_insert=True)
     if django_session is not None:
         django_session[SESSION_ID_KEY] = session.id
+        django_session[CLIENT_ID_KEY] = session.client_id
     user._clerk_session_id = session.id
     signals.session_created.send(sender=Session, session=session)
     return session

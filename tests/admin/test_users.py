@@ -18,9 +18,26 @@ CHANGELIST = "admin:clerk_users_user_changelist"
 
 # -- changelist ------------------------------------------------------------------------------
 def test_changelist_lists_users(staff_client, user):
+    users.ban(user)
     response = staff_client.get(reverse(CHANGELIST))
     assert response.status_code == 200
-    assert user.primary_email_address.email_address in response.content.decode()
+    html = response.content.decode()
+    local, domain = user.primary_email_address.email_address.split("@")
+    assert f"{local}<wbr>@{domain}" in html  # wraps before the "@" only
+    assert f'<span class="cu-id" title="{user.pk}">{user.pk}</span>' in html
+    assert f"<strong>{user.full_name}</strong>" in html
+    assert '<span class="cu-badge cu-badge--danger">banned</span>' in html
+    assert '<span class="cu-badge">superuser</span>' in html  # the signed-in admin
+    assert "clerk_users/admin/users.css" in html
+    columns = response.context["cl"].list_display
+    assert columns == [
+        "action_checkbox",
+        "user_column",
+        "primary_email",
+        "status",
+        "created",
+        "last_sign_in",
+    ]
 
 
 @pytest.mark.parametrize(

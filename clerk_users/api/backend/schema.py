@@ -14,7 +14,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView, _get_sidecar_url
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 
 from clerk_users.api import schema as shared_schema
@@ -185,12 +185,6 @@ class SecretKeyAuthenticationScheme(OpenApiAuthenticationExtension):
         return {"type": "http", "scheme": "bearer", "bearerFormat": "sk_test_... / sk_live_..."}
 
 
-def _sidecar_installed() -> bool:
-    from django.apps import apps
-
-    return apps.is_installed("drf_spectacular_sidecar")
-
-
 class BackendSchemaView(SpectacularAPIView):
     custom_settings = SPECTACULAR
     generator_class = BackendSchemaGenerator
@@ -199,22 +193,10 @@ class BackendSchemaView(SpectacularAPIView):
     permission_classes: list[Any] = []
 
 
-class BackendDocsView(SpectacularSwaggerView):
+class BackendDocsView(shared_schema.LocalSwaggerAssetsMixin, SpectacularSwaggerView):
     """Swagger UI; its assets come from drf-spectacular-sidecar when that app is installed
     (works offline), else from drf-spectacular's default CDN."""
 
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
     title = "clerk_users Backend API"
-
-    @staticmethod
-    def _swagger_ui_resource(filename: str) -> str:
-        if _sidecar_installed():
-            return _get_sidecar_url(f"swagger-ui-dist/{filename}")
-        return SpectacularSwaggerView._swagger_ui_resource(filename)
-
-    @staticmethod
-    def _swagger_ui_favicon() -> str:
-        if _sidecar_installed():
-            return _get_sidecar_url("swagger-ui-dist/favicon-32x32.png")
-        return SpectacularSwaggerView._swagger_ui_favicon()

@@ -1,13 +1,18 @@
 """Base of every Frontend API view: the signed-in user acting on their own account.
 
-Auth is the Django session cookie (CSRF enforced on unsafe methods) and, once the sessions
-feature adds it, a Bearer session JWT: append its class to ``FrontendMixin.authentication_classes``
-(or use ``register_authentication_class``). Whatever class identified the user, a banned or
-locked user is answered 403 ``user_banned`` / ``user_locked`` before any view code runs.
-Responses are wrapped as Clerk's are: ``{"response": <resource>, "client": null}``.
+Auth is the Django session cookie (unsafe methods only from the site's own or an allowed
+origin: ``origins.check_origin``) or a Bearer session JWT; other classes can join with
+``register_authentication_class``. Whatever class identified the user, a banned or locked
+user is answered 403 ``user_banned`` / ``user_locked`` before any view code runs.
+Responses are wrapped as Clerk's are: ``{"response": <resource>, "client": <client>}``, the
+browser's current client (``client.client_json``) piggybacked on every mutation so ClerkJS
+updates ``Clerk.user`` from it.
 
-ClerkJS sends form-encoded bodies and tunnels PATCH/DELETE through ``POST ?_method=PATCH``;
-both are understood here.
+ClerkJS's request conventions are understood here: PATCH/PUT/DELETE tunnelled through
+``POST ?_method=PATCH``, form-encoded bodies (JSON values as strings), and
+``_clerk_session_id`` (the session the call acts for: it must be the request's own session).
+Its other query parameters (``__clerk_api_version``, ``_clerk_js_version``,
+``_clerk_retry_attempt``, ``debug``) are ignored; trailing slashes are handled by the URLconf.
 """
 
 from __future__ import annotations
@@ -24,15 +29,17 @@ from rest_framework.response import Response
 from clerk_users import errors
 from clerk_users.api.authentication import SessionTokenAuthentication
 from clerk_users.api.base import ClerkAPIView, ClerkGenericViewSet, ClerkViewSet
+from clerk_users.api.frontend.origins import CSRFFailed, check_origin  # noqa: F401 (re-exported)
 from clerk_users.api.throttling import ClerkRateThrottle
 
 OVERRIDABLE_METHODS = ("PATCH", "PUT", "DELETE")
 
 
-class CSRFFailed(exceptions.PermissionDenied):
-    """A Clerk-format 403 for a session-cookie request without a valid CSRF token."""
+class SessionMismatch(exceptions.AuthenticationFailed):
+    """``_clerk_session_id`` names a session other than the request's own (another user's,
+    an ended one, one of another browser)."""
 
-    clerk_code = "csrf_token_invalid"
+    clerk_code = "authentication_invalid"
 
 
 def session_user(request: Any) -> Any:
@@ -88,16 +95,14 @@ def session_user(request: Any) -> Any:
 
 
 class SessionCookieAuthentication(authentication.SessionAuthentication):
-    """Session-cookie auth: 401 (not 403) without a session, CSRF on unsafe methods."""
+    """Session-cookie auth: 401 (not 403) without a session; unsafe methods only from the
+    site's own or an allowed origin (``origins.check_origin``)."""
 
     def authenticate(self, request: Any) -> tuple[Any, None] | None:
         user = session_user(request._request)
         if user is None:
             return None
-        try:
-            self.enforce_csrf(request)
-        except exceptions.PermissionDenied as exc:
-            raise CSRFFailed(str(exc.detail))
+        check_origin(request)
         return (user, None)
 
     def authenticate_header(self, request: Any) -> str:
@@ -184,9 +189,45 @@ class FrontendMixin:
         user = request.user
         if user is not None and user.is_authenticated:
             ensure_can_act(user)
+            check_acting_session(request)
 
     def respond(self, resource: Any, status: int = 200) -> Response:
-        return Response(envelope(resource), status=status)
+        """``{"response": resource, "client": ...}``; the client rides on mutations only
+        (ClerkJS reads it from those; a GET would pay for a token it ignores)."""
+        client = None
+        request: Any = getattr(self, "request")  # noqa: B009 (set by DRF's dispatch)
+        if request.method not in permissions.SAFE_METHODS:
+            from clerk_users.api.frontend.client import client_json
+
+            user_data = resource if isinstance(resource, dict) else None
+            if user_data is not None and user_data.get("object") != "user":
+                user_data = None
+            client = client_json(request, user_data=user_data)
+        return Response(envelope(resource, client), status=status)
+
+
+def request_session_id(request: Any) -> str | None:
+    """The Clerk session of this request: the Bearer token's ``sid`` or the cookie's."""
+    from clerk_users.sessions import lifecycle as sessions
+
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, dict) and auth.get("sid"):
+        return auth["sid"]
+    clerk_session = getattr(request._request, "clerk_session", None)
+    if clerk_session is not None:
+        return clerk_session.id
+    return sessions.session_id_of(request._request)
+
+
+def check_acting_session(request: Any) -> None:
+    """``?_clerk_session_id=`` (ClerkJS adds it to every ``/me`` call) must name the
+    request's own active session; a session of another user, another browser or an ended
+    one is refused with 401 before anything is read or changed."""
+    wanted = request.query_params.get("_clerk_session_id")
+    if wanted is None or wanted == "":
+        return
+    if wanted != request_session_id(request):
+        raise SessionMismatch("_clerk_session_id does not name this request's active session.")
 
 
 def register_authentication_class(cls: type, *, first: bool = True) -> None:

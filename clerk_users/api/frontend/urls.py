@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from django.urls import include, path, re_path
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import Resolver404, include, path, re_path, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import SimpleRouter
 
 from clerk_users.api.errors import not_found_view
+from clerk_users.api.frontend.views import client as client_views
 from clerk_users.api.frontend.views import mfa as mfa_views
 from clerk_users.api.frontend.views import sessions as session_views
 from clerk_users.api.frontend.views.avatars import default_avatar_view
+from clerk_users.api.frontend.views.environment import EnvironmentView
 from clerk_users.api.frontend.views.external_accounts import (
     ExternalAccountDetailView,
     ExternalAccountListView,
@@ -25,6 +30,26 @@ from clerk_users.api.frontend.views.profile_image import ProfileImageView
 from clerk_users.oauth import flow as oauth_flow
 
 app_name = "clerk_users_frontend"
+
+
+@csrf_exempt  # the view it serves applies its own checks (DRF views: ``origins.check_origin``)
+def without_trailing_slash(request: HttpRequest, path: str) -> HttpResponse:
+    """Serve ``<path>/`` as ``<path>`` (one slash, any Frontend API route, any method)."""
+    prefix = request.path_info[: len(request.path_info) - len(path) - 1]
+    try:
+        match = resolve(prefix + path)
+    except Resolver404:
+        return not_found_view(request)
+    if match.func is without_trailing_slash:  # pragma: no cover (the regex forbids "//")
+        return not_found_view(request)
+    if not getattr(match.func, "csrf_exempt", False):  # e.g. the OAuth start view
+        refused = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(
+            request, match.func, match.args, match.kwargs
+        )
+        if refused is not None:
+            return refused
+    return match.func(request, *match.args, **match.kwargs)
+
 
 router = SimpleRouter(trailing_slash=False)
 # Resources of the signed-in user: other features register their viewsets here too.
@@ -43,6 +68,11 @@ me_urlpatterns = [
         "me/change_password",
         MeViewSet.as_view({"post": "change_password"}),
         name="me-change-password",
+    ),
+    path(
+        "me/remove_password",
+        MeViewSet.as_view({"post": "remove_password"}),
+        name="me-remove-password",
     ),
 ]
 
@@ -101,7 +131,28 @@ urlpatterns = [
         "me/totp/attempt_verification", mfa_views.TOTPAttemptView.as_view(), name="me-totp-attempt"
     ),
     path("me/backup_codes", mfa_views.BackupCodesView.as_view(), name="me-backup-codes"),
+    # ClerkJS's environment and the browser's client (issue 11).
+    path("environment", EnvironmentView.as_view(), name="environment"),
+    path("client", client_views.ClientView.as_view(), name="client"),
+    path("client/sessions", client_views.ClientSessionsView.as_view(), name="client-sessions"),
+    path(
+        "client/sessions/<str:session_id>/touch",
+        client_views.TouchSessionView.as_view(),
+        name="client-session-touch",
+    ),
+    path(
+        "client/sessions/<str:session_id>/end",
+        client_views.EndSessionView.as_view(),
+        name="client-session-end",
+    ),
+    path(
+        "client/sessions/<str:session_id>/remove",
+        client_views.RemoveSessionView.as_view(),
+        name="client-session-remove",
+    ),
     *schema_urlpatterns,
     path("", include(router.urls)),
+    # ClerkJS adds a trailing slash to collection paths (``/me/email_addresses/``).
+    re_path(r"^(?P<path>.+[^/])/$", without_trailing_slash),
     re_path(r"^.*$", not_found_view),  # keep last: unknown paths get Clerk's JSON 404
 ]

@@ -25,5 +25,8 @@ class Command(BaseCommand):
         key, raw_key = secret_keys.create_secret_key(
             options["name"], "live" if options["live"] else "test"
         )
-        self.stderr.write(f"Created secret key {key.pk} ({key.name}); it is shown only once:")
+        # No id in this sentence: a key's id (sk_...) looks like a key and is not one.
+        self.stderr.write(
+            f"Created secret key {key.name!r}; it is shown only once, alone on the next line:"
+        )
         self.stdout.write(raw_key)

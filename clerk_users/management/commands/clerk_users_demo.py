@@ -38,15 +38,18 @@ class Command(BaseCommand):
                 is_superuser=True,
             )
             self.stdout.write(
-                f"Created demo user {user.pk}: username {DEMO_USERNAME!r}, "
-                f"password {DEMO_PASSWORD!r} (also an admin at /admin/)."
+                f"Created the demo user: username {DEMO_USERNAME!r}, password "
+                f"{DEMO_PASSWORD!r} (also an admin at /admin/)."
             )
         else:
-            self.stdout.write(f"Demo user {DEMO_USERNAME!r} already exists.")
+            self.stdout.write(f"The demo user {DEMO_USERNAME!r} already exists.")
         key, raw_key = secret_keys.create_secret_key(options["name"])
+        # The sentence names no id: the key's own id (sk_...) looked like the key itself.
         self.stdout.write(
-            "Backend API: http://127.0.0.1:8000/api/backend/v1 "
-            "(docs at /api/backend/v1/docs/). "
-            f"New secret key {key.pk}, shown only once:"
+            "Site: http://127.0.0.1:8000/ - Backend API: http://127.0.0.1:8000/api/backend/v1 "
+            "(docs at /api/backend/v1/docs/)."
+        )
+        self.stdout.write(
+            f"New Backend API secret key {key.name!r}, shown only once, alone on the next line:"
         )
         self.stdout.write(raw_key)

@@ -4,6 +4,7 @@ management commands and the admin."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -60,6 +61,7 @@ def test_create_secret_key_command_prints_key_last() -> None:
     out, err = io.StringIO(), io.StringIO()
     call_command("clerk_users_create_secret_key", "--name", "deploy", stdout=out, stderr=err)
     raw = out.getvalue().strip().splitlines()[-1]
+    assert re.findall(r"\bsk_\w+", out.getvalue() + err.getvalue()) == [raw]
     key = secret_keys.verify(raw)
     assert key is not None and key.name == "deploy"
     out = io.StringIO()
@@ -74,6 +76,9 @@ def test_demo_command_creates_user_once_and_a_new_key_each_time() -> None:
     call_command("clerk_users_demo", stdout=out)
     first = out.getvalue().strip().splitlines()[-1]
     assert secret_keys.verify(first) is not None
+    # The key alone on its last line, and nothing else in the output that looks like a key.
+    assert re.fullmatch(r"sk_test_\w+", first)
+    assert re.findall(r"\bsk_\w+", out.getvalue()) == [first]
     user = User.objects.get(username="demo")
     assert user.primary_email_address.email_address == "demo@example.com"
     out = io.StringIO()

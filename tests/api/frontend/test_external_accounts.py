@@ -50,7 +50,12 @@ def test_create_answers_pending_account_in_envelope(api: FrontendClient, body: s
     )
     assert response.status_code == 200
     data = response.json()
-    assert data["client"] is None
+    # the browser's client rides along (ClerkJS updates Clerk.user from it)
+    assert data["client"]["object"] == "client"
+    assert (
+        data["client"]["sessions"][0]["user"]["external_accounts"][0]["id"]
+        == (data["response"]["id"])
+    )
     account = data["response"]
     assert account["object"] == "external_account" and account["id"].startswith("eac_")
     assert account["provider"] == "oauth_google"

@@ -63,7 +63,7 @@ def test_list_sessions_with_latest_activity(user: Any, other_user: Any) -> None:
         Session.objects.filter(user=user).values_list("id", flat=True)
     )
     assert all(set(s) == SESSION_KEYS for s in data)
-    active = first.get("me/sessions/active").json()["response"]
+    active = first.get("me/sessions/active").json()  # a bare array, as ClerkJS reads it
     assert [s["id"] for s in active] == [session_of(first).id]
     activity = active[0]["latest_activity"]
     assert activity["object"] == "session_activity"

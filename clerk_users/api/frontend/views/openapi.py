@@ -11,7 +11,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from clerk_users.api.schema import document_clerk_errors
+from clerk_users.api.schema import LocalSwaggerAssetsMixin, document_clerk_errors
 
 SCHEMA_SETTINGS = {
     "TITLE": "clerk_users Frontend API",
@@ -66,7 +66,9 @@ class FrontendSchemaView(SpectacularJSONAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class FrontendDocsView(SpectacularSwaggerView):
+class FrontendDocsView(LocalSwaggerAssetsMixin, SpectacularSwaggerView):
+    """Swagger UI with local assets (drf-spectacular-sidecar), as the Backend docs."""
+
     url_name = "clerk_users_frontend:openapi"
     schema = None
     title = "clerk_users Frontend API"

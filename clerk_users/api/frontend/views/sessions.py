@@ -49,7 +49,15 @@ class MySessionsView(FrontendAPIView):
 
 
 class MyActiveSessionsView(MySessionsView):
+    """The usable sessions as a bare array, not enveloped: ClerkJS's ``user.getSessions()``
+    reads the whole body as ``SessionWithActivitiesJSON[]``."""
+
     only_active = True
+
+    @extend_schema(responses=SessionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = sessions.sessions_of(request.user, status="active").order_by("-last_active_at")
+        return Response([session_json(s) for s in rows])
 
 
 class RevokeMySessionView(FrontendAPIView):

@@ -1,0 +1,198 @@
+"""Browser tests: ClerkJS (``@clerk/clerk-js`` + ``@clerk/ui`` from node_modules) in Debian's
+Chromium, driven by Playwright, against the live server (reusable by other issues).
+
+Fixtures:
+- ``browser``: Chromium launched with the flags ClerkJS needs (without
+  ``--disable-blink-features=AutomationControlled`` it treats the browser as a bot);
+- ``context``: a fresh browser context with the **route guard**: every request to a host other
+  than 127.0.0.1/localhost is aborted and recorded in ``context.blocked`` (checked after
+  each test: no request leaves the machine);
+- ``site``: the live server's URL (transactional database, so the server sees test data);
+- ``sign_in(page, user, password)``: signs in through allauth's login page;
+- ``signed_in``: a page of a new signed-in user (``signed_in.user``, ``signed_in.password``);
+- ``load_clerk(page, path)``: opens a site page that loads ClerkJS and waits for
+  ``Clerk.load()``;
+- ``clerk(page, js, arg)``: evaluates ``async (clerk, arg) => ...`` with the loaded Clerk.
+
+Every Frontend API call the server answers is recorded (``fapi_log``) and summarised at the
+end of the run. Chromium or the npm packages missing: skipped locally, a failure under CI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser import fapi_log
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between browser steps are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--disable-blink-features=AutomationControlled",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+BUNDLES = [
+    ROOT / "node_modules" / "@clerk" / "clerk-js" / "dist" / "clerk.browser.js",
+    ROOT / "node_modules" / "@clerk" / "ui" / "dist" / "ui.browser.js",
+]
+PASSWORD = "correct horse battery"
+
+
+def _missing() -> str | None:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[test]')"
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        return f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+    for bundle in BUNDLES:
+        if not bundle.exists():
+            return f"{bundle.relative_to(ROOT)} is missing (npm ci)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    reason = _missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser tests: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def route_guard(blocked: list[str]) -> Callable[[Any], None]:
+    """Abort any request that would leave the machine; remember its URL."""
+
+    def guard(route: Any) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS:
+            blocked.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    return guard
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.blocked = []
+    context.route("**/*", route_guard(context.blocked))
+    context.set_default_timeout(15_000)
+    yield context
+    blocked = list(context.blocked)
+    context.close()
+    assert blocked == [], f"requests tried to leave the machine: {blocked}"
+
+
+@pytest.fixture
+def page(context: Any) -> Any:
+    page = context.new_page()
+    page.console_messages = []
+    page.on("console", lambda msg: page.console_messages.append(f"{msg.type}: {msg.text}"))
+    page.on("pageerror", lambda exc: page.console_messages.append(f"pageerror: {exc}"))
+    return page
+
+
+@pytest.fixture
+def site(live_server: Any, transactional_db: Any, settings: Any) -> str:
+    from django.core.cache import cache
+
+    settings.CLERK_USERS = {
+        **settings.CLERK_USERS,
+        "USER_PROFILE_URL": "profile",
+        "FRONTEND_UPDATE_RATE": "10000/10s",
+        "FRONTEND_VERIFICATION_RATE": "10000/10s",
+    }
+    cache.clear()
+    return live_server.url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _frontend_call_log(request: Any) -> Iterator[None]:
+    fapi_log.CALLS = []
+    yield
+    calls, fapi_log.CALLS = fapi_log.CALLS, None
+    request.config._clerk_fapi_calls = calls
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    calls = getattr(config, "_clerk_fapi_calls", None)
+    if not calls:
+        return
+    terminalreporter.section("Frontend API calls answered to ClerkJS (method path status: count)")
+    for (method, path, status), count in sorted(Counter(calls).items(), key=lambda i: i[0][1]):
+        terminalreporter.write_line(f"{method:6} {path} {status}: {count}")
+    out = ROOT / "build" / "fapi-calls.txt"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("".join(f"{m} {p} {s} {c}\n" for (m, p, s), c in sorted(Counter(calls).items())))
+
+
+def sign_in(page: Any, site: str, login: str, password: str = PASSWORD) -> None:
+    """Sign in through allauth's login page, as a person would."""
+    page.goto(f"{site}/accounts/login/")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(f"{site}/")
+
+
+@pytest.fixture
+def make_browser_user(transactional_db: Any) -> Callable[..., Any]:
+    from clerk_users.models import User
+
+    counter = iter(range(1, 10_000))
+
+    def make(**kwargs: Any) -> Any:
+        n = next(counter)
+        kwargs.setdefault("username", f"browser{n:03d}")
+        kwargs.setdefault("email_address", f"browser{n:03d}@example.com")
+        kwargs.setdefault("password", PASSWORD)
+        return User.objects.create_user(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def signed_in(site: str, page: Any, make_browser_user: Callable[..., Any]) -> Any:
+    user = make_browser_user(first_name="Grace", last_name="Hopper")
+    sign_in(page, site, user.username)
+    return SimpleNamespace(page=page, user=user, password=PASSWORD, site=site)
+
+
+def load_clerk(page: Any, site: str, path: str = "/") -> None:
+    """Open a page that loads ClerkJS (the example site's home or /profile/) and wait."""
+    page.goto(f"{site}{path}")
+    try:
+        page.evaluate("() => window.clerkReady.then(() => true)")
+    except Exception as exc:  # the page's console says why ClerkJS did not load
+        raise AssertionError(f"Clerk.load() failed: {exc}\n" + "\n".join(page.console_messages))
+
+
+def clerk(page: Any, js: str, arg: Any = None) -> Any:
+    """``await (js)(window.Clerk, arg)`` in the page; ``js`` is an async arrow function."""
+    return page.evaluate(f"async (arg) => ({js})(window.Clerk, arg)", arg)

@@ -1,0 +1,44 @@
+"""Test-only middleware: records every Frontend API call the live server answers.
+
+``tests/settings.py`` installs it; it records only while ``CALLS`` is a list (the browser
+tests set it), so other tests pay one ``is None`` check. Each entry is
+``(method, path, status)`` with the effective method (ClerkJS tunnels PATCH/DELETE through
+``POST ?_method=``) and the path with ids replaced by ``{id}``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+CALLS: list[tuple[str, str, int]] | None = None
+_lock = threading.Lock()
+PREFIX = "/api/frontend/"
+ID = re.compile(r"/(sess|idn|eac|img|user|client|jtmp|totp|bcode)_[A-Za-z0-9]+")
+
+
+def template(path: str) -> str:
+    return ID.sub(lambda m: f"/{{{m.group(1)}_id}}", path)
+
+
+def record(request: Any, status: int) -> None:
+    if CALLS is None or not request.path.startswith(PREFIX):
+        return
+    method = request.method
+    override = request.GET.get("_method", "").upper()
+    if method == "POST" and override in ("PATCH", "PUT", "DELETE"):
+        method = override
+    with _lock:
+        CALLS.append((method, template(request.path), status))
+
+
+class FrontendCallLog:
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        record(request, response.status_code)
+        return response
