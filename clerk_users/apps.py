@@ -10,6 +10,7 @@ class ClerkUsersConfig(AppConfig):
 
     def ready(self) -> None:
         from clerk_users import (  # noqa: F401  (registers)
+            allauth_account,
             allauth_sync,
             checks,
             publishable_keys,
@@ -19,6 +20,7 @@ class ClerkUsersConfig(AppConfig):
         from clerk_users.sessions import lifecycle as sessions
         from clerk_users.sessions import signing_keys  # noqa: F401  (key checks)
 
+        allauth_account.install()  # allauth counts only verified holders as "taken"
         allauth_sync.connect()
         sessions.connect()
         oauth_flow.connect()  # allauth social signals -> ExternalAccount; provider check

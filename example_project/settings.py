@@ -118,6 +118,12 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
+# One email normalisation, "unverified claims nothing", mails to verified addresses only.
+ACCOUNT_ADAPTER = "clerk_users.allauth_account.ClerkAccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "clerk_users.allauth_account.SignupForm",
+    "reset_password": "clerk_users.allauth_account.ResetPasswordForm",
+}
 LOGIN_REDIRECT_URL = "/"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = True

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from clerk_users import errors, verification
+from clerk_users import errors, lockout, verification
 from clerk_users.app_settings import app_settings
 
 FIELDS = ("status", "strategy", "attempts", "expire_at", "secret", "sent_at")
@@ -108,6 +108,10 @@ def check(attempt: Any, slot: str, strategy: str, code: Any, *, user: Any = None
     )
     if not pending.update(**{_f(slot, "attempts"): F(_f(slot, "attempts")) + 1}):
         raise _spent_error(attempt, slot, strategy, now)
+    # The code counts toward the user's lockout before it is compared (``lockout``), on the
+    # code counter, as ``verification.attempt`` does.
+    if user is not None and not lockout.claim(user, lockout.CODE):
+        raise errors.user_locked(user)
     refresh(attempt, slot)
     expected = getattr(attempt, _f(slot, "secret"))
     if expected and hmac.compare_digest(expected, digest(attempt, slot, code.strip())):
@@ -116,6 +120,8 @@ def check(attempt: Any, slot: str, strategy: str, code: Any, *, user: Any = None
         ).update(**{_f(slot, "status"): "verified", _f(slot, "secret"): ""}, updated_at=now)
         refresh(attempt, slot)
         if won:
+            if user is not None:
+                lockout.succeeded(user, lockout.CODE)
             return
     remaining = max(
         0, app_settings.VERIFICATION_MAX_ATTEMPTS - (getattr(attempt, _f(slot, "attempts")) or 0)
@@ -126,9 +132,7 @@ def check(attempt: Any, slot: str, strategy: str, code: Any, *, user: Any = None
         )
         refresh(attempt, slot)
     if user is not None:
-        from clerk_users import passwords
-
-        passwords.record_failed_attempt(user)
+        lockout.failed(user)
     raise errors.ClerkError(
         "form_code_incorrect",
         "is incorrect",

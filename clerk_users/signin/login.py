@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from clerk_users import errors
 from clerk_users.sessions import lifecycle as sessions
 from clerk_users.signin import client
@@ -53,8 +55,15 @@ def record(request: Any, user: Any, method: str, **extra: Any) -> None:
     record_authentication(client.django_request(request), user, method, **extra)
 
 
-def log_in(request: Any, user: Any) -> str:
-    """Log ``user`` in on this client and return the new Clerk session id."""
+def log_in(
+    request: Any,
+    user: Any,
+    *,
+    first_factor_verified_at: Any = None,
+    second_factor_verified_at: Any = None,
+) -> str:
+    """Log ``user`` in on this client and return the new Clerk session id. The session
+    records when its factors were verified (reverification reads them)."""
     from allauth.account import signals
     from allauth.account.adapter import get_adapter
 
@@ -68,4 +77,10 @@ def log_in(request: Any, user: Any) -> str:
     session_id = sessions.session_id_of(django_request)
     if not session_id:  # pragma: no cover - sessions.lifecycle always sets it
         raise RuntimeError("login did not create a Clerk session")
+    from clerk_users.models import Session
+
+    Session.objects.filter(pk=session_id).update(
+        first_factor_verified_at=first_factor_verified_at or timezone.now(),
+        second_factor_verified_at=second_factor_verified_at,
+    )
     return str(session_id)

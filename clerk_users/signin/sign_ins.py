@@ -23,7 +23,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from clerk_users import errors, identifiers, ids, mfa, passwords, users
@@ -115,11 +114,7 @@ def identify(value: Any) -> tuple[str, str, Any]:
     enabled = enabled_identifiers()
     if "@" in value and "email_address" in enabled:
         email = identifiers.normalize_email(value, "identifier")
-        found = (
-            EmailAddress.objects.filter(email_address__iexact=email, verification_status="verified")
-            .select_related("user")
-            .first()
-        )
+        found = identifiers.verified_holder("email_address", email)
         return "email_address", email, found.user if found else None
     if "username" in enabled and not value.startswith("+") and "@" not in value:
         try:
@@ -132,11 +127,7 @@ def identify(value: Any) -> tuple[str, str, Any]:
                 return "username", username, user
     if "phone_number" in enabled and "@" not in value:
         phone = identifiers.normalize_phone(value, "identifier")
-        found_phone = (
-            PhoneNumber.objects.filter(phone_number=phone, verification_status="verified")
-            .select_related("user")
-            .first()
-        )
+        found_phone = identifiers.verified_holder("phone_number", phone)
         return "phone_number", phone, found_phone.user if found_phone else None
     raise errors.format_invalid(
         "identifier", f"identifier must be one of: {', '.join(enabled) or 'nothing enabled'}."
@@ -499,7 +490,12 @@ def _first_factor_done(request: Any, attempt: SignInAttempt) -> None:
 
 
 def _complete(request: Any, attempt: SignInAttempt) -> None:
-    session_id = login.log_in(request, attempt.user)
+    session_id = login.log_in(
+        request,
+        attempt.user,
+        first_factor_verified_at=attempt.first_factor_verified_at,
+        second_factor_verified_at=attempt.second_factor_verified_at,
+    )
     attempt.status = SignInStatus.COMPLETE
     attempt.created_session_id = session_id
     attempt.save(update_fields=["status", "created_session_id", "updated_at"])
@@ -531,12 +527,8 @@ def attempt_second_factor(
     user = attempt.user
     assert user is not None  # a decoy never gets past the first factor
     login.ensure_can_sign_in(user)
-    with transaction.atomic():
-        ok = mfa.verify_second_factor(user, strategy, params.get("code"))
-    if not ok:
-        passwords.record_failed_attempt(user)
-        user.refresh_from_db()
-        login.ensure_can_sign_in(user)
+    # Not in a transaction: the lockout's counting must survive the error it raises.
+    if not mfa.verify_second_factor(user, strategy, params.get("code")):  # counts a failure
         raise errors.ClerkError(
             "form_code_incorrect", "is incorrect", long_message="Incorrect code", param_name="code"
         )

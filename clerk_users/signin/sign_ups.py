@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from clerk_users import errors, identifiers, metadata, passwords, users
 from clerk_users.app_settings import app_settings
-from clerk_users.models import EmailAddress, PhoneNumber, SignUpAttempt, SignUpStatus
+from clerk_users.models import SignUpAttempt, SignUpStatus
 from clerk_users.signin import client, codes, login
 from clerk_users.signin.sign_ins import check_params, prevent_enumeration
 
@@ -102,9 +102,8 @@ def unverified_fields(attempt: SignUpAttempt) -> list[str]:
 
 
 def _taken(kind: str, value: str) -> bool:
-    if kind == "email_address":
-        return EmailAddress.objects.filter(email_address__iexact=value).exists()
-    return PhoneNumber.objects.filter(phone_number=value).exists()
+    """Taken means verified by someone: an unverified claim of it claims nothing."""
+    return identifiers.is_claimed(kind, value)
 
 
 # -- fields -------------------------------------------------------------------------------------

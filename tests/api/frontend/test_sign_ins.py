@@ -148,6 +148,9 @@ def test_totp_second_factor(browser, user):
     assert done["status"] == "complete"
     assert done["second_factor_verification"]["status"] == "verified"
     assert sessions_of(user) == 1
+    # The session remembers both factors (reverification and factor_verification_age).
+    session = Session.objects.get(user=user)
+    assert session.first_factor_verified_at and session.second_factor_verified_at
 
 
 def test_backup_code_second_factor_is_used_once(browser, user):
@@ -620,7 +623,7 @@ def test_no_login_without_a_verified_email_when_allauth_requires_one(browser, ma
 def test_query_counts(browser, user, django_assert_max_num_queries):
     with django_assert_max_num_queries(13):
         sign_in = start(browser, user.username)
-    with django_assert_max_num_queries(33):
+    with django_assert_max_num_queries(39):
         response = browser.post(
             f"client/sign_ins/{sign_in['id']}/attempt_first_factor",
             {"strategy": "password", "password": PASSWORD},
@@ -663,3 +666,25 @@ def test_the_environment_points_at_the_sign_in_pages(browser, settings):
     assert env["user_settings"]["sign_up"]["legal_consent_enabled"] is False
     settings.CLERK_USERS = {**settings.CLERK_USERS, "SIGN_UP_LEGAL_CONSENT_REQUIRED": True}
     assert browser.get("environment").json()["user_settings"]["sign_up"]["legal_consent_enabled"]
+
+
+def test_wrong_second_factor_codes_count_toward_the_lockout(browser, user, settings):
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "LOCKOUT_MAX_ATTEMPTS": 3}
+    enable_totp(user)
+    sign_in = start(browser, user.username, strategy="password", password=PASSWORD)
+    answers = []
+    for _ in range(3):
+        response = browser.post(
+            f"client/sign_ins/{sign_in['id']}/attempt_second_factor",
+            {"strategy": "totp", "code": "000000"},
+            body="form",
+        )
+        answers.append((response.status_code, error_code(response)))
+    assert answers == [(422, "form_code_incorrect")] * 2 + [(403, "user_locked")]
+    locked = browser.post(
+        f"client/sign_ins/{sign_in['id']}/attempt_second_factor",
+        {"strategy": "totp", "code": totp_now(user)},
+        body="form",
+    )
+    assert locked.status_code == 403 and error_code(locked) == "user_locked"
+    assert_nothing_happened(user, browser)

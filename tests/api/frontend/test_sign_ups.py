@@ -297,3 +297,25 @@ def test_the_client_carries_the_sign_up(browser):
     created = create(browser, **full()).json()
     assert created["client"]["sign_up"]["id"] == created["response"]["id"]
     assert browser.get("client").json()["response"]["sign_up"]["status"] == "missing_requirements"
+
+
+def test_an_unverified_claim_does_not_block_sign_up(browser, user):
+    """Issue 12's rule: another user's *unverified* address claims nothing."""
+    from clerk_users import identifiers
+
+    identifiers.create_email_address(user, "squatted@example.com")
+    sign_up = create(browser, **full(email_address="squatted@example.com")).json()["response"]
+    browser.post(
+        f"client/sign_ups/{sign_up['id']}/prepare_verification",
+        {"strategy": "email_code"},
+        body="form",
+    )
+    assert mail.outbox[-1].to == ["squatted@example.com"]
+    done = browser.post(
+        f"client/sign_ups/{sign_up['id']}/attempt_verification",
+        {"strategy": "email_code", "code": code_from(mail.outbox[-1])},
+        body="form",
+    ).json()["response"]
+    assert done["status"] == "complete"
+    owner = EmailAddress.objects.get(email_address="squatted@example.com")
+    assert owner.user_id == done["created_user_id"] and owner.is_verified
