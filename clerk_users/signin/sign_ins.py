@@ -157,19 +157,23 @@ def mask(kind: str, value: str) -> str:
 
 
 def login_by_code() -> bool:
-    """allauth's ``ACCOUNT_LOGIN_BY_CODE_ENABLED``: signing in with a code alone (Clerk's
-    ``email_code`` / ``phone_code`` first factors); password reset codes are always offered."""
+    """allauth's ``ACCOUNT_LOGIN_BY_CODE_ENABLED``: signing in with an emailed code alone
+    (Clerk's ``email_code`` first factor); email reset codes are always offered."""
     from allauth.account import app_settings as account_settings
 
     return bool(account_settings.LOGIN_BY_CODE_ENABLED)
 
 
 def first_factors(attempt: SignInAttempt) -> list[dict[str, Any]]:
-    """The first factors offered for the identified account (Clerk's order)."""
-    factors = _first_factors(attempt)
-    if login_by_code():
-        return factors
-    return [f for f in factors if f["strategy"] not in ("email_code", "phone_code")]
+    """The first factors offered for the identified account (Clerk's order), as allauth's
+    settings allow them: ``email_code`` with login by code, phone codes (sign-in and reset)
+    when ``phone`` is a login method (allauth signs in by phone with a code)."""
+    refused = set()
+    if not login_by_code():
+        refused.add("email_code")
+    if "phone_number" not in enabled_identifiers():
+        refused |= {"phone_code", "reset_password_phone_code"}
+    return [f for f in _first_factors(attempt) if f["strategy"] not in refused]
 
 
 def _first_factors(attempt: SignInAttempt) -> list[dict[str, Any]]:

@@ -688,3 +688,34 @@ def test_wrong_second_factor_codes_count_toward_the_lockout(browser, user, setti
     )
     assert locked.status_code == 403 and error_code(locked) == "user_locked"
     assert_nothing_happened(user, browser)
+
+
+def test_phone_code_sign_in_when_phone_is_a_login_method(browser, make_user, settings, sms_outbox):
+    settings.ACCOUNT_LOGIN_METHODS = {"email", "username", "phone"}
+    phoned = make_user(phone_number="+14155550123")
+    sign_in = start(browser, "+1 415 555 0123")
+    assert sign_in["identifier"] == "+14155550123"
+    factor = next(f for f in sign_in["supported_first_factors"] if f["strategy"] == "phone_code")
+    assert factor["phone_number_id"] == phoned.phone_numbers.get().id
+    browser.post(
+        f"client/sign_ins/{sign_in['id']}/prepare_first_factor",
+        {"strategy": "phone_code", "phone_number_id": factor["phone_number_id"]},
+        body="form",
+    )
+    code = re.search(r"\b(\d{6})\b", sms_outbox[-1].body).group(1)
+    done = browser.post(
+        f"client/sign_ins/{sign_in['id']}/attempt_first_factor",
+        {"strategy": "phone_code", "code": code},
+        body="form",
+    ).json()["response"]
+    assert done["status"] == "complete"
+    assert sessions_of(phoned) == 1
+
+
+def test_no_phone_factor_unless_phone_is_a_login_method(browser, make_user):
+    phoned = make_user(phone_number="+14155550124")
+    sign_in = start(browser, phoned.username)
+    assert {f["strategy"] for f in sign_in["supported_first_factors"]} == {
+        "password",
+        "reset_password_email_code",
+    }
