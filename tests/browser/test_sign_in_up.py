@@ -200,3 +200,16 @@ def test_forgot_password_with_the_email_code(flows, page, make_browser_user):
     user.refresh_from_db()
     assert user.check_password("another long passphrase")
     assert Session.objects.filter(user=user, status="active").count() == 1
+
+
+def test_the_readme_example_runs_as_written(flows, page, make_browser_user):
+    """The README's ``Clerk.client.signIn`` example, run in the /sign-in/ page."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Sign-in and sign-up through ClerkJS") :]
+    code = re.search(r"```js\n(.*?)```", section, re.S).group(1)
+    user = make_browser_user(email_address="ada@example.com", password="a long passphrase")
+    load_clerk(page, flows, "/sign-in/")
+    page.evaluate(f"async () => {{ {code} }}")
+    assert clerk(page, "async (c) => c.user && c.user.id") == user.pk
