@@ -98,6 +98,15 @@ class SignUpAttempt(models.Model):
     unsafe_metadata = models.JSONField(default=dict, blank=True)
     legal_accepted_at = models.DateTimeField(null=True, blank=True)
     locale = models.CharField(max_length=16, null=True, blank=True)
+    # Sign-up with ``oauth_<provider>`` (allauth's login flow, see ``signin.oauth``).
+    external_account_strategy = models.CharField(max_length=64, blank=True, default="")
+    external_account_status = models.CharField(max_length=16, blank=True, default="")
+    external_account_expire_at = models.DateTimeField(null=True, blank=True)
+    external_account_error = models.JSONField(null=True, blank=True)
+    external_verification_redirect_url = models.TextField(blank=True, default="")
+    redirect_url = models.TextField(blank=True, default="")
+    action_complete_redirect_url = models.TextField(blank=True, default="")
+    oauth_auth_params = models.JSONField(default=dict, blank=True)
     created_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

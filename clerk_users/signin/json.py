@@ -21,17 +21,13 @@ def _first_factor_verification(attempt: SignInAttempt) -> dict[str, Any] | None:
     if not strategy:
         return None
     if strategy.startswith("oauth_"):
-        error = attempt.first_factor_error if attempt.first_factor_error else None
-        return {
-            "object": "verification_oauth",
-            "status": attempt.first_factor_status or "unverified",
-            "strategy": strategy,
-            "external_verification_redirect_url": attempt.external_verification_redirect_url
-            or None,
-            "error": error,
-            "expire_at": ms(attempt.first_factor_expire_at),
-            "attempts": None,
-        }
+        return _oauth_verification(
+            strategy,
+            attempt.first_factor_status,
+            attempt.first_factor_error,
+            attempt.first_factor_expire_at,
+            attempt.external_verification_redirect_url,
+        )
     if strategy == "password":
         return {
             "object": "verification_password",
@@ -42,6 +38,23 @@ def _first_factor_verification(attempt: SignInAttempt) -> dict[str, Any] | None:
             "error": None,
         }
     return codes.verification_json(attempt, "first_factor")
+
+
+def _oauth_verification(
+    strategy: str, status: str, error: Any, expire_at: Any, start_url: str
+) -> dict[str, Any] | None:
+    """``verification_oauth``: the start URL while pending, then verified or its error."""
+    if not strategy:
+        return None
+    return {
+        "object": "verification_oauth",
+        "status": status or "unverified",
+        "strategy": strategy,
+        "external_verification_redirect_url": start_url or None,
+        "error": error or None,
+        "expire_at": ms(expire_at),
+        "attempts": None,
+    }
 
 
 def _second_factor_verification(attempt: SignInAttempt) -> dict[str, Any] | None:
@@ -139,7 +152,13 @@ def sign_up_json(attempt: SignUpAttempt) -> dict[str, Any]:
             "email_address": _sign_up_verification(attempt, "email_address"),
             "phone_number": _sign_up_verification(attempt, "phone_number"),
             "web3_wallet": None,
-            "external_account": None,
+            "external_account": _oauth_verification(
+                attempt.external_account_strategy,
+                attempt.external_account_status,
+                attempt.external_account_error,
+                attempt.external_account_expire_at,
+                attempt.external_verification_redirect_url,
+            ),
         },
         "username": attempt.username,
         "email_address": attempt.email_address,
@@ -153,7 +172,7 @@ def sign_up_json(attempt: SignUpAttempt) -> dict[str, Any]:
         "public_metadata": {},
         "custom_action": False,
         "external_id": None,
-        "external_account_strategy": None,
+        "external_account_strategy": attempt.external_account_strategy or None,
         "external_account": None,
         "created_session_id": attempt.created_session_id,
         "created_user_id": attempt.created_user_id,

@@ -44,9 +44,12 @@ FIELD_PARAMS = {
     "strategy",
     "redirect_url",
     "action_complete_redirect_url",
+    "oidc_prompt",
+    "oidc_login_hint",
     "transfer",
 }
 CODE_STRATEGIES = {"email_code": "email_address", "phone_code": "phone_number"}
+REDIRECT_PARAMS = ("redirect_url", "action_complete_redirect_url", "oidc_prompt", "oidc_login_hint")
 ALLAUTH_FIELDS = {"email": "email_address", "username": "username", "password1": "password"}
 ALLAUTH_FIELDS["phone"] = "phone_number"
 
@@ -120,15 +123,21 @@ def _apply(request: Any, attempt: SignUpAttempt, params: dict[str, Any]) -> None
 
     params = dict(params)
     strategy = params.pop("strategy", None)
-    if strategy is not None and strategy not in CODE_STRATEGIES:
+    if isinstance(strategy, str) and strategy.startswith("oauth_"):
+        from clerk_users.signin import oauth
+
+        redirects = {k: params.pop(k) for k in REDIRECT_PARAMS if k in params}
+        oauth.check(request, strategy, redirects)
+        attempt._oauth = (strategy, redirects)  # type: ignore[attr-defined]  # started on save
+    elif strategy is not None and strategy not in CODE_STRATEGIES:
         raise errors.ClerkError(
             "form_param_value_invalid",
             "is invalid",
-            long_message="strategy must be email_code or phone_code (OAuth, tickets and web3 "
-            "sign-ups are not supported here).",
+            long_message="strategy must be email_code, phone_code or oauth_<provider> "
+            "(tickets and web3 sign-ups are not supported here).",
             param_name="strategy",
         )
-    for name in ("redirect_url", "action_complete_redirect_url"):
+    for name in REDIRECT_PARAMS:
         params.pop(name, None)
     if params.pop("transfer", None) not in (None, False, "false", ""):
         raise errors.ClerkError(
@@ -329,7 +338,14 @@ def attempt_verification(
 
 
 def _maybe_complete(request: Any, attempt: SignUpAttempt) -> None:
-    if missing_fields(attempt) or unverified_fields(attempt):
+    pending_oauth = getattr(attempt, "_oauth", None)
+    if pending_oauth is not None:  # allauth's login flow finishes this sign-up
+        from clerk_users.signin import oauth
+
+        strategy, redirects = pending_oauth
+        oauth.prepare(request, attempt, strategy, redirects)
+        return
+    if attempt.external_account_strategy or missing_fields(attempt) or unverified_fields(attempt):
         return
     _complete(request, attempt)
 

@@ -92,15 +92,14 @@ sign_in_urlpatterns = [
         )
         for action, view in sign_in_views.ACTION_VIEWS.items()
     ],
+    # The OAuth round trip of a sign-in or sign-up (browser GETs; allauth in between).
     path(
-        "oauth/sign_in/<str:sign_in_id>/start",
-        sign_in_oauth.start_view,
-        name="sign-in-oauth-start",
+        "oauth/attempt/<str:attempt_id>/start", sign_in_oauth.start_view, name="oauth-attempt-start"
     ),
     path(
-        "oauth/sign_in/<str:sign_in_id>/return",
+        "oauth/attempt/<str:attempt_id>/return",
         sign_in_oauth.return_view,
-        name="sign-in-oauth-return",
+        name="oauth-attempt-return",
     ),
     re_path(r"^client/sign_ups/?$", sign_up_views.SignUpListView.as_view(), name="sign-ups"),
     path(

@@ -596,7 +596,7 @@ def test_oauth_sign_in_starts_allauths_login_flow(browser):
     verification = response.json()["response"]["first_factor_verification"]
     assert verification["status"] == "unverified" and verification["strategy"] == "oauth_github"
     start_url = verification["external_verification_redirect_url"]
-    assert start_url.startswith("http://testserver/api/frontend/v1/oauth/sign_in/")
+    assert start_url.startswith("http://testserver/api/frontend/v1/oauth/attempt/sia_")
     redirect = browser.client.get(start_url)
     assert redirect.status_code == 302
     location = urlsplit(redirect["Location"])

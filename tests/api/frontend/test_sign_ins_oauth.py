@@ -17,17 +17,24 @@ pytestmark = pytest.mark.django_db
 REDIRECT = "http://testserver/sign-in/sso-callback"
 
 
-def oauth_sign_in(browser: Any, name: str = "github", **params: Any) -> tuple[Any, dict[str, Any]]:
-    """Create the sign-in, follow its start URL to the provider and come back; returns
-    allauth's callback response and the sign-in as ClerkJS then reads it."""
+def oauth_sign_in(
+    browser: Any, name: str = "github", resource: str = "sign_ins", **params: Any
+) -> tuple[Any, dict[str, Any]]:
+    """Create the sign-in (or sign-up), follow its start URL to the provider and come back;
+    returns allauth's callback response and the attempt as ClerkJS then reads it."""
     created = browser.post(
-        "client/sign_ins",
+        f"client/{resource}",
         {"strategy": f"oauth_{name}", "redirect_url": REDIRECT, **params},
         body="form",
     )
     assert created.status_code == 200, created.content
     sign_in = created.json()["response"]
-    start = sign_in["first_factor_verification"]["external_verification_redirect_url"]
+    if resource == "sign_ins":
+        verification = sign_in["first_factor_verification"]
+    else:
+        verification = sign_in["verifications"]["external_account"]
+    assert verification["status"] == "unverified"
+    start = verification["external_verification_redirect_url"]
     provider = PROVIDERS[name]
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         mock_provider(rsps, provider)
@@ -105,3 +112,35 @@ def test_the_return_view_of_another_browser_does_nothing():
     response = thief.client.get(back["Location"])
     assert response.status_code == 404
     assert SignInAttempt.objects.get().status == "needs_first_factor"
+
+
+def test_oauth_sign_up_through_allauth_completes_the_sign_up():
+    """<SignUp/>'s social buttons: ``POST /client/sign_ups`` with ``oauth_<provider>``."""
+    from clerk_users.models import SignUpAttempt
+
+    browser = clerk_js_browser()
+    back, sign_up = oauth_sign_in(browser, resource="sign_ups")
+    assert sign_up["object"] == "sign_up_attempt" and sign_up["status"] == "missing_requirements"
+    assert sign_up["external_account_strategy"] == "oauth_github"
+    final = browser.client.get(back["Location"])
+    assert final["Location"] == REDIRECT
+    user = User.objects.get(username="ghopper")
+    client = browser.get("client").json()["response"]
+    assert client["sign_up"]["status"] == "complete"
+    assert client["sign_up"]["created_user_id"] == user.pk
+    assert client["sign_up"]["verifications"]["external_account"]["status"] == "verified"
+    assert client["sign_up"]["created_session_id"] == Session.objects.get(user=user).id
+    assert SignUpAttempt.objects.get().created_user_id == user.pk
+
+
+def test_oauth_sign_up_refuses_an_off_site_redirect():
+    from clerk_users.models import SignUpAttempt
+
+    browser = clerk_js_browser()
+    response = browser.post(
+        "client/sign_ups",
+        {"strategy": "oauth_github", "redirect_url": "https://evil.example/cb"},
+        body="form",
+    )
+    assert response.status_code == 422 and error_code(response) == "form_param_value_invalid"
+    assert not SignUpAttempt.objects.exists()

@@ -165,7 +165,8 @@ def test_taken_email_without_enumeration_prevention(browser, user, settings):
         ({"username": "x"}, "form_param_format_invalid"),
         ({"unsafe_metadata": "[1, 2]"}, "form_param_format_invalid"),
         ({"favourite_colour": "blue"}, "form_param_unknown"),
-        ({"strategy": "oauth_github"}, "form_param_value_invalid"),
+        ({"strategy": "oauth_github"}, "form_param_missing"),  # no redirect_url
+        ({"strategy": "ticket"}, "form_param_value_invalid"),
         ({"legal_accepted": "maybe"}, "form_param_format_invalid"),
     ],
 )
