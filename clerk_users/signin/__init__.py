@@ -8,8 +8,10 @@ Django's ``login()`` (so ``sessions.lifecycle`` creates the ``Session`` row), al
 TOTP and backup codes, and allauth's OAuth login flow.
 
 - ``client``: the browser's client (its Django session) and the attempts it holds.
+- ``factors``: who an identifier names and which factors a sign-in offers.
 - ``codes``: one-time codes sent during a flow (hashed, expiring, counted).
 - ``sign_ins`` / ``sign_ups``: the state machines.
 - ``login``: finishing a flow with a Django login.
+- ``oauth``: ``oauth_<provider>`` sign-ins and sign-ups through allauth's login flow.
 - ``json``: Clerk's ``SignInJSON`` / ``SignUpJSON``.
 """

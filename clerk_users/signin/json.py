@@ -7,7 +7,7 @@ from typing import Any
 
 from clerk_users.api.serializers import ms
 from clerk_users.models import SignInAttempt, SignInStatus, SignUpAttempt, SignUpStatus
-from clerk_users.signin import codes, sign_ins, sign_ups
+from clerk_users.signin import codes, factors, sign_ups
 
 VERIFICATION_OBJECTS = {
     "password": "verification_password",
@@ -91,14 +91,14 @@ def sign_in_json(attempt: SignInAttempt) -> dict[str, Any]:
         "object": "sign_in_attempt",
         "id": attempt.pk,
         "status": attempt.status,
-        "supported_identifiers": sign_ins.enabled_identifiers(),
+        "supported_identifiers": factors.enabled_identifiers(),
         "identifier": attempt.identifier or None,
         "user_data": _user_data(attempt),
         # Once complete, nothing is left to choose (and the client JSON stays cheap).
         "supported_first_factors": []
         if attempt.status == SignInStatus.COMPLETE
-        else sign_ins.first_factors(attempt),
-        "supported_second_factors": sign_ins.second_factors(attempt) if needs_second else None,
+        else factors.first_factors(attempt),
+        "supported_second_factors": factors.second_factors(attempt) if needs_second else None,
         "first_factor_verification": _first_factor_verification(attempt),
         "second_factor_verification": _second_factor_verification(attempt),
         "created_session_id": attempt.created_session_id,

@@ -29,7 +29,8 @@ from clerk_users import errors, identifiers, metadata, passwords, users
 from clerk_users.app_settings import app_settings
 from clerk_users.models import SignUpAttempt, SignUpStatus
 from clerk_users.signin import client, codes, login
-from clerk_users.signin.sign_ins import check_params, prevent_enumeration
+from clerk_users.signin.factors import prevent_enumeration
+from clerk_users.signin.sign_ins import check_params
 
 FIELD_PARAMS = {
     "email_address",
