@@ -93,6 +93,7 @@ def test_user_button_signs_out_and_ends_the_server_session(signed_in):
     session = Session.objects.get(user=user, status="active")
     page.click(".cl-userButtonTrigger")
     page.wait_for_selector(".cl-userButtonPopoverCard")
+    page.wait_for_timeout(600)  # let the popover finish its fade-in for the screenshot
     shot(page, "user-button")
     with page.expect_navigation():
         page.click(".cl-userButtonPopoverActionButton__signOut")
