@@ -104,3 +104,42 @@ def test_user_button_signs_out_and_ends_the_server_session(signed_in):
     assert status == 401
     page.goto(f"{site}/profile/")
     assert "/accounts/login/" in page.url
+
+
+def test_user_profile_adds_and_verifies_an_email_address(signed_in):
+    import re
+
+    from django.core import mail
+
+    page, user = signed_in.page, signed_in.user
+    open_profile(page, signed_in.site)
+    mail.outbox.clear()
+    page.click(".cl-profileSectionPrimaryButton__emailAddresses")
+    page.fill("input[name=emailAddress]", "added@example.com")
+    page.click(".cl-formButtonPrimary")
+    page.wait_for_selector(".cl-otpCodeFieldInput")
+    (message,) = [m for m in mail.outbox if "added@example.com" in m.to]
+    code = re.search(r"\b(\d{6})\b", message.body).group(1)
+    page.locator("input[autocomplete=one-time-code]").press_sequentially(code)
+    page.wait_for_selector("text=added@example.com")
+    page.wait_for_selector(".cl-otpCodeFieldInput", state="detached")
+    email = user.email_addresses.get(email_address="added@example.com")
+    assert email.is_verified
+
+
+def test_user_profile_updates_the_password(signed_in):
+    page, user, site = signed_in.page, signed_in.user, signed_in.site
+    open_profile(page, site)
+    page.click(".cl-navbarButton__security")
+    page.click(".cl-profileSectionPrimaryButton__password")
+    page.fill("input[name=currentPassword]", signed_in.password)
+    page.fill("input[name=newPassword]", "another long passphrase")
+    page.fill("input[name=confirmPassword]", "another long passphrase")
+    with page.expect_response(lambda r: "/me/change_password" in r.url) as changed:
+        page.click(".cl-formButtonPrimary")
+    assert changed.value.status == 200
+    page.wait_for_selector("input[name=newPassword]", state="detached")
+    user.refresh_from_db()
+    assert user.check_password("another long passphrase")
+    # still signed in on this page
+    assert page.evaluate("async () => (await fetch('/api/frontend/v1/me')).status") == 200
