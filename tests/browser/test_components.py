@@ -116,7 +116,9 @@ def test_user_profile_adds_and_verifies_an_email_address(signed_in):
     mail.outbox.clear()
     page.click(".cl-profileSectionPrimaryButton__emailAddresses")
     page.fill("input[name=emailAddress]", "added@example.com")
-    page.click(".cl-formButtonPrimary")
+    with page.expect_response(lambda r: "/prepare_verification" in r.url) as prepared:
+        page.click(".cl-formButtonPrimary")
+    assert prepared.value.status == 200
     page.wait_for_selector(".cl-otpCodeFieldInput")
     (message,) = [m for m in mail.outbox if "added@example.com" in m.to]
     code = re.search(r"\b(\d{6})\b", message.body).group(1)
