@@ -47,3 +47,22 @@ class FrontendCallLog:
         response = self.get_response(request)
         record(request, response.status_code)
         return response
+
+
+_serial = threading.Lock()
+
+
+class SerializeRequests:
+    """During browser tests, the live server answers one request at a time: on SQLite the
+    server threads share the test's single in-memory connection, and two overlapping page
+    loads could interleave their transactions on it."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        if CALLS is None:
+            return self.get_response(request)
+        with _serial:
+            return self.get_response(request)
+
