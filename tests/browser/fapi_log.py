@@ -65,4 +65,3 @@ class SerializeRequests:
             return self.get_response(request)
         with _serial:
             return self.get_response(request)
-
