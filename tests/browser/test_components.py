@@ -145,3 +145,38 @@ def test_user_profile_updates_the_password(signed_in):
     assert user.check_password("another long passphrase")
     # still signed in on this page
     assert page.evaluate("async () => (await fetch('/api/frontend/v1/me')).status") == 200
+
+
+def test_provider_icons_are_the_only_outside_requests_and_the_menu_works_without(
+    signed_in, context
+):
+    """ClerkJS hard-codes the OAuth providers' icons at img.clerk.com (not configurable in
+    @clerk/ui 1.34). Blocked, the "Connect account" menu still lists every provider by name,
+    and starting one calls only this site."""
+    from clerk_users.models import ExternalAccount
+
+    page, site = signed_in.page, signed_in.site
+    open_profile(page, site)
+    page.click(".cl-menuButton__connectedAccounts")
+    page.wait_for_selector(".cl-menuItem >> text=GitHub")
+    names = page.locator(".cl-menuItem").all_inner_texts()
+    assert {"GitHub", "Google", "Microsoft"} <= {n.strip() for n in names}
+    blocked = set(context.blocked)
+    context.blocked.clear()
+    assert blocked and all(url.startswith("https://img.clerk.com/static/") for url in blocked)
+    with page.expect_response(lambda r: "/me/external_accounts" in r.url) as created:
+        page.locator(".cl-menuItem", has_text="GitHub").click()
+    assert created.value.status == 200
+    account = ExternalAccount.objects.get(user=signed_in.user, provider="oauth_github")
+    assert account.verification_status == "unverified"
+    # ClerkJS then sends the browser to the account's externalVerificationRedirectURL, which
+    # allauth answers with GitHub's authorization page: the route guard stops it there.
+    for _ in range(100):
+        if any("github.com/login/oauth/authorize" in url for url in context.blocked):
+            break
+        page.wait_for_timeout(100)
+    assert any(
+        url.startswith("https://github.com/login/oauth/authorize?") and "state=" in url
+        for url in context.blocked
+    ), context.blocked
+    context.blocked.clear()
