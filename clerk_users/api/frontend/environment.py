@@ -293,6 +293,14 @@ def display_config_json(request: Any) -> dict[str, Any]:
     }
 
 
+def reverification_enabled() -> bool:
+    """``auth_config.reverification``: with it on, ClerkJS's components stop asking for the
+    current password (``<UserProfile/>``'s password form) and rely on the server answering
+    403 ``session_reverification_required`` instead. Off until the Frontend API enforces
+    reverification (contract §10); then this returns True."""
+    return False
+
+
 def environment_json(request: Any) -> dict[str, Any]:
     """The whole ``EnvironmentJSON`` for ``request``'s site."""
     return {
@@ -303,7 +311,7 @@ def environment_json(request: Any) -> dict[str, Any]:
             "id": _stable_id("aac", request),
             "single_session_mode": True,
             "claimed_at": None,
-            "reverification": True,
+            "reverification": reverification_enabled(),
             "preferred_channels": None,
         },
         "display_config": display_config_json(request),
