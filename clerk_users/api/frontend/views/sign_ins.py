@@ -31,7 +31,13 @@ class ClientFlowView(FrontendAPIView):
         check_origin(request)
 
     def respond_with(self, resource: Any, status: int = 200) -> Response:
-        return Response(envelope(resource, client.client_json(self.request)), status=status)
+        """The client rides on mutations only, as on every Frontend view (ClerkJS reads it
+        from those; a GET would mint a session token it ignores)."""
+        mutation = self.request.method not in permissions.SAFE_METHODS
+        return Response(
+            envelope(resource, client.client_json(self.request) if mutation else None),
+            status=status,
+        )
 
 
 class SignInListView(ClientFlowView):
