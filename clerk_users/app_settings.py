@@ -58,6 +58,12 @@ DEFAULTS: dict[str, Any] = {
     "BACKEND_API_RATE": "1000/10s",
     "FRONTEND_UPDATE_RATE": "10/10s",
     "FRONTEND_VERIFICATION_RATE": "3/10s",
+    # Sign-in and sign-up through ClerkJS (clerk_users.signin)
+    "SIGN_IN_ABANDON_AFTER": 24 * 3600,
+    "SIGN_UP_ABANDON_AFTER": 24 * 3600,
+    "SIGN_UP_LEGAL_CONSENT_REQUIRED": False,
+    "SIGN_IN_URL": None,
+    "SIGN_UP_URL": None,
     # ClerkJS on the site (contract §10)
     "PUBLISHABLE_KEY": None,
     "APPLICATION_NAME": None,
@@ -238,6 +244,32 @@ class AppSettings:
     @property
     def FRONTEND_VERIFICATION_RATE(self) -> str:
         return self.get("FRONTEND_VERIFICATION_RATE")
+
+    @property
+    def SIGN_IN_ABANDON_AFTER(self) -> int:
+        """Seconds an unfinished sign-in stays usable (Clerk's ``abandon_at``)."""
+        return int(self.get("SIGN_IN_ABANDON_AFTER"))
+
+    @property
+    def SIGN_UP_ABANDON_AFTER(self) -> int:
+        """Seconds an unfinished sign-up stays usable (Clerk's ``abandon_at``)."""
+        return int(self.get("SIGN_UP_ABANDON_AFTER"))
+
+    @property
+    def SIGN_UP_LEGAL_CONSENT_REQUIRED(self) -> bool:
+        """Whether sign-up requires ``legal_accepted`` (Clerk's legal consent setting)."""
+        return bool(self.get("SIGN_UP_LEGAL_CONSENT_REQUIRED"))
+
+    @property
+    def SIGN_IN_URL(self) -> str | None:
+        """Path or URL name of the page that mounts ``<SignIn/>`` (the environment's
+        ``sign_in_url``); None: ``LOGIN_URL`` (allauth's login page)."""
+        return self.get("SIGN_IN_URL")
+
+    @property
+    def SIGN_UP_URL(self) -> str | None:
+        """Path or URL name of the page that mounts ``<SignUp/>``; None: allauth's signup."""
+        return self.get("SIGN_UP_URL")
 
     @property
     def PUBLISHABLE_KEY(self) -> str | None:

@@ -13,12 +13,10 @@ import re
 from typing import Any
 
 import phonenumbers
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clerk_users import errors, signals
+from clerk_users import errors, normalization, signals
 from clerk_users.app_settings import app_settings
 from clerk_users.models import (
     IDENTIFIER_MODELS,
@@ -40,14 +38,10 @@ WHAT = {"email_address": "email address", "phone_number": "phone number", "web3_
 
 # -- normalisation ---------------------------------------------------------------------------
 def normalize_email(value: Any, param: str = "email_address") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise errors.format_invalid(param, f"{param} must be a valid email address.")
-    email = value.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise errors.format_invalid(param, f"{param} must be a valid email address.")
-    return email
+    """The canonical form of an address (``clerk_users.normalization``: NFKC, punycode
+    domain, lowercase ASCII local part; invisible characters and confusable domains
+    refused with ``form_param_format_invalid``)."""
+    return normalization.normalize_email(value, param)
 
 
 def normalize_phone(value: Any, param: str = "phone_number") -> str:
@@ -77,12 +71,67 @@ NORMALIZERS = {
 }
 
 
-def find(kind: str, value: str) -> Identification | None:
-    """The identifier of ``kind`` equal to ``value`` (normalised), whoever owns it."""
+def lookup_value(kind: str, value: Any) -> str | None:
+    """``value`` in the stored form of ``kind``, or None when it cannot be stored (then it
+    matches nothing: a lookalike never finds the real one)."""
+    try:
+        return NORMALIZERS[kind](value)
+    except errors.ClerkError:
+        return None
+
+
+def find(kind: str, value: Any) -> Identification | None:
+    """The identifier of ``kind`` equal to ``value`` (normalised), whoever owns it; the
+    verified one when unverified claims of it exist too."""
+    stored = lookup_value(kind, value)
+    if stored is None:
+        return None
     model = IDENTIFIER_MODELS[kind]
-    normalized = NORMALIZERS[kind](value)
-    lookup = {f"{kind}__iexact" if kind != "phone_number" else kind: normalized}
-    return model.objects.filter(**lookup).first()
+    rows = model.objects.filter(**{kind: stored}).select_related("user")
+    return next(iter(sorted(rows, key=lambda i: (not i.is_verified, i.created_at))), None)
+
+
+# -- "an unverified identifier claims nothing" (issue 12) -------------------------------------
+def verified_holder(kind: str, value: Any, *, exclude_user: Any = None) -> Identification | None:
+    """The *verified* identifier of ``value``, if any (the only kind of claim that counts:
+    sign-up, adding an identifier and sign-in by identifier all ask this)."""
+    stored = lookup_value(kind, value)
+    if stored is None:
+        return None
+    rows = IDENTIFIER_MODELS[kind].objects.filter(
+        **{kind: stored, "verification_status": VerificationStatus.VERIFIED}
+    )
+    if exclude_user is not None:
+        rows = rows.exclude(user_id=getattr(exclude_user, "pk", exclude_user))
+    return rows.select_related("user").first()
+
+
+def is_claimed(kind: str, value: Any, *, by_other_than: Any = None) -> bool:
+    """Whether ``value`` is taken: verified by someone (other than ``by_other_than``)."""
+    return verified_holder(kind, value, exclude_user=by_other_than) is not None
+
+
+def release_unverified_claims(identifier: Identification) -> list[Any]:
+    """``identifier`` was just verified: delete every other user's unverified claim of the
+    same value (their allauth mirror too). Returns the users whose claims went."""
+    model = type(identifier)
+    others = list(
+        model.objects.filter(**{identifier.kind: identifier.value})
+        .exclude(user_id=identifier.user_id)
+        .exclude(verification_status=VerificationStatus.VERIFIED)
+    )
+    if not others:
+        return []
+    model.objects.filter(pk__in=[o.pk for o in others]).delete()
+    user_ids = sorted({o.user_id for o in others})
+    if identifier.kind == "email_address":
+        from clerk_users import allauth_sync
+
+        for user_id in user_ids:
+            allauth_sync.sync_user(user_id)
+    for other in others:
+        signals.identifier_deleted.send(sender=model, identifier=other)
+    return user_ids
 
 
 # -- creation --------------------------------------------------------------------------------
@@ -112,6 +161,8 @@ def create_identifier(
             long_message=f"An unverified {WHAT[kind]} cannot be primary.",
             param_name="primary",
         )
+    if is_claimed(kind, normalized, by_other_than=user):
+        raise errors.identifier_exists(param, WHAT[kind])
     identifier = model(user=user, reserved=reserved, **{kind: normalized})  # type: ignore[misc]
     if verified:
         identifier.mark_verified(strategy)
@@ -154,7 +205,9 @@ def _lock_user(user: Any) -> Any:
 
 
 def _after_verified(identifier: Identification, *, make_primary: bool = False) -> None:
-    """Make a freshly verified identifier primary when asked or when its kind has none."""
+    """Make a freshly verified identifier primary when asked or when its kind has none,
+    and drop every other user's unverified claim of it."""
+    release_unverified_claims(identifier)
     field = PRIMARY_FIELD[identifier.kind]
     user_model = type(identifier.user)
     _lock_user(identifier.user)
@@ -168,12 +221,17 @@ def _after_verified(identifier: Identification, *, make_primary: bool = False) -
 
 def verify(identifier: Identification, strategy: str = "admin") -> Identification:
     """Mark ``identifier`` verified (e.g. by an admin or a provider) and apply primary rules."""
-    with transaction.atomic():
-        identifier.mark_verified(strategy)
-        identifier.save()
-        _after_verified(identifier)
-        _mirror(identifier)
-        signals.identifier_verified.send(sender=type(identifier), identifier=identifier)
+    try:
+        with transaction.atomic():
+            identifier.mark_verified(strategy)
+            identifier.save()
+            _after_verified(identifier)
+            _mirror(identifier)
+            # in the transaction: the webhook outbox row commits or rolls back with the change
+            signals.identifier_verified.send(sender=type(identifier), identifier=identifier)
+    except IntegrityError:  # someone else verified it first
+        identifier.verification_status = VerificationStatus.UNVERIFIED
+        raise errors.identifier_exists(identifier.kind, WHAT[identifier.kind]) from None
     return identifier
 
 
@@ -288,3 +346,50 @@ def linked_to(identifier: Identification) -> list[dict[str, str]]:
     if account is None:
         return []
     return [{"type": account.provider, "id": account.identification_id}]
+
+
+def reserve_for_second_factor(
+    phone: Any, reserved: bool | None = None, *, default: bool | None = None
+) -> Any:
+    """Clerk's second-factor flags of a phone number (both APIs use this rule).
+
+    A phone reserved for 2FA must be verified; it becomes the default second factor when the
+    user has none; un-reserving it also drops the default flag. ``default=True`` makes it the
+    user's only default (it must be reserved); ``default=False`` clears the flag.
+    """
+    from clerk_users.models import PhoneNumber
+
+    with transaction.atomic():
+        _lock_user(phone.user)
+        phone.refresh_from_db()
+        if reserved is None:
+            reserved = phone.reserved_for_second_factor
+        if reserved and not phone.is_verified:
+            raise errors.ClerkError(
+                "form_param_value_invalid",
+                "is invalid",
+                long_message="A phone number reserved for second factor must be verified.",
+                param_name="reserved_for_second_factor",
+            )
+        if default and not reserved:
+            raise errors.ClerkError(
+                "form_param_value_invalid",
+                "is invalid",
+                long_message="Only a phone number reserved for second factor can be the default.",
+                param_name="default_second_factor",
+            )
+        others = PhoneNumber.objects.filter(user_id=phone.user_id, default_second_factor=True)
+        others = others.exclude(pk=phone.pk)
+        if default:
+            others.update(default_second_factor=False, updated_at=timezone.now())
+            is_default = True
+        elif default is False:
+            is_default = False
+        else:
+            is_default = reserved and (phone.default_second_factor or not others.exists())
+        phone.reserved_for_second_factor = reserved
+        phone.default_second_factor = bool(is_default)
+        phone.save(
+            update_fields=["reserved_for_second_factor", "default_second_factor", "updated_at"]
+        )
+    return phone

@@ -16,10 +16,9 @@ from typing import Any
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password as django_check_password
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.utils import timezone
 
-from clerk_users import errors
+from clerk_users import errors, lockout
 from clerk_users.app_settings import app_settings
 
 SUPPORTED_DIGESTS = ("bcrypt",)
@@ -88,51 +87,29 @@ def import_digest(user: Any, digest: Any, hasher: Any) -> None:
 
 
 def check_password(user: Any, raw_password: str, *, count_failure: bool = True) -> bool:
-    """Check ``raw_password``; a failure counts toward the lockout, a success resets it."""
+    """Check ``raw_password`` under the lockout (``clerk_users.lockout``): the attempt is
+    counted before the comparison, a success resets only the password counter, and a locked
+    user's password is not even compared (False)."""
 
     def setter(raw: str) -> None:
         user.set_password(raw)
-        user._password = None
+        user._password = None  # a rehash is no password change (sessions stay)
         type(user).objects.filter(pk=user.pk).update(password=user.password)
 
-    try:
-        ok = django_check_password(raw_password, user.password, setter)
-    except ValueError:  # bcrypt>=5 refuses passwords over 72 bytes
-        ok = False
-    if ok:
-        if user.failed_verification_attempts and user.pk:
-            type(user).objects.filter(pk=user.pk).update(failed_verification_attempts=0)
-            user.failed_verification_attempts = 0
-    elif count_failure and user.pk:
-        record_failed_attempt(user)
-    return ok
+    def compare() -> bool:
+        try:
+            return bool(django_check_password(raw_password, user.password, setter))
+        except ValueError:  # bcrypt>=5 refuses passwords over 72 bytes
+            return False
+
+    if not count_failure or not user.pk:
+        return compare()
+    return lockout.check(user, lockout.PASSWORD, compare)
 
 
-def record_failed_attempt(user: Any) -> None:
-    """Count a failed password or code attempt; lock the user when the limit is reached."""
-    model = type(user)
-    now = timezone.now()
-    # An expired lockout starts a fresh count.
-    model.objects.filter(pk=user.pk, lockout_expires_at__lte=now).update(
-        locked_at=None, lockout_expires_at=None, failed_verification_attempts=0
-    )
-    model.objects.filter(pk=user.pk).update(
-        failed_verification_attempts=F("failed_verification_attempts") + 1
-    )
-    limit = app_settings.LOCKOUT_MAX_ATTEMPTS
-    model.objects.filter(pk=user.pk, failed_verification_attempts__gte=limit).filter(
-        locked_at__isnull=True
-    ).update(
-        locked_at=now, lockout_expires_at=now + timedelta(seconds=app_settings.LOCKOUT_DURATION)
-    )
-    fresh = (
-        model.objects.filter(pk=user.pk)
-        .values("failed_verification_attempts", "locked_at", "lockout_expires_at")
-        .first()
-    )
-    if fresh:
-        for key, value in fresh.items():
-            setattr(user, key, value)
+def record_failed_attempt(user: Any, factor: str = "code") -> None:
+    """Count a failed attempt checked elsewhere (``lockout.record_failure``)."""
+    lockout.record_failure(user, factor)
 
 
 def lock(user: Any, *, duration: int | None = None) -> Any:
@@ -148,11 +125,13 @@ def unlock(user: Any) -> Any:
     user.locked_at = None
     user.lockout_expires_at = None
     user.failed_verification_attempts = 0
+    user.failed_code_attempts = 0
     user.save(
         update_fields=[
             "locked_at",
             "lockout_expires_at",
             "failed_verification_attempts",
+            "failed_code_attempts",
             "updated_at",
         ]
     )

@@ -4,7 +4,7 @@ A Clerk publishable key is ``pk_live_`` (or ``pk_test_``) followed by the base64
 ``"<frontend API host>$"``. With ``proxyUrl`` pointing at this site, ClerkJS never calls that
 host, but it parses the key and refuses one whose decoded host has no dot. The key is
 ``CLERK_USERS["PUBLISHABLE_KEY"]`` when set (checked by the system check
-``clerk_users.E060``), else derived from the request's host as ``clerk.<host>``, the form of
+``clerk_users.E070``), else derived from the request's host as ``clerk.<host>``, the form of
 Clerk's own keys. ``python manage.py clerk_users_publishable_key`` prints it.
 """
 
@@ -14,6 +14,7 @@ import base64
 import binascii
 from typing import Any
 
+from django.core.checks import Error, register
 from django.http.request import split_domain_port
 
 from clerk_users.app_settings import app_settings
@@ -59,3 +60,20 @@ def publishable_key(request: Any = None, host: str | None = None) -> str:
 def instance_type(key: str) -> str:
     """Clerk's instance type for a key: ``development`` for ``pk_test_``."""
     return "development" if key.startswith("pk_test_") else "production"
+
+
+@register()
+def check_publishable_key(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """``CLERK_USERS["PUBLISHABLE_KEY"]``, when set, must be a key ClerkJS accepts."""
+    configured = app_settings.PUBLISHABLE_KEY
+    if configured is None or decode(configured) is not None:
+        return []
+    return [
+        Error(
+            "CLERK_USERS['PUBLISHABLE_KEY'] is not a publishable key ClerkJS accepts.",
+            hint='Use "pk_live_" (or "pk_test_") + base64 of "<host with a dot>$", e.g. the '
+            "output of `python manage.py clerk_users_publishable_key --host accounts.example.com`,"
+            " or remove the setting to derive it from the request's host.",
+            id="clerk_users.E070",
+        )
+    ]

@@ -16,11 +16,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from clerk_users import errors, identifiers, signals
+from clerk_users import errors, identifiers, lockout, signals
 from clerk_users.adapter import get_adapter
 from clerk_users.app_settings import app_settings
 from clerk_users.models import Identification, VerificationStatus
@@ -193,23 +193,27 @@ def complete(identifier: Identification, expected_secret: str, now: Any) -> bool
     runs the primary rules, the allauth mirror and the signal.
     """
     model = type(identifier)
-    with transaction.atomic():
-        won = (
-            model.objects.filter(pk=identifier.pk, verification_secret=expected_secret)
-            .exclude(verification_status=VerificationStatus.VERIFIED)
-            .update(
-                verification_status=VerificationStatus.VERIFIED,
-                verification_secret="",
-                verification_message="",
-                verified_at=now,
-                updated_at=now,
+    try:
+        with transaction.atomic():
+            won = (
+                model.objects.filter(pk=identifier.pk, verification_secret=expected_secret)
+                .exclude(verification_status=VerificationStatus.VERIFIED)
+                .update(
+                    verification_status=VerificationStatus.VERIFIED,
+                    verification_secret="",
+                    verification_message="",
+                    verified_at=now,
+                    updated_at=now,
+                )
             )
-        )
-        if won:
-            _refresh(identifier)
-            identifiers._after_verified(identifier)
-            identifiers._mirror(identifier)
-            signals.identifier_verified.send(sender=model, identifier=identifier)
+            if won:
+                _refresh(identifier)
+                identifiers._after_verified(identifier)
+                identifiers._mirror(identifier)
+                # in the transaction: the webhook outbox row commits or rolls back with it
+                signals.identifier_verified.send(sender=model, identifier=identifier)
+    except IntegrityError:  # another user verified the same value first
+        raise errors.identifier_exists(identifier.kind, identifiers.WHAT[identifier.kind]) from None
     return bool(won)
 
 
@@ -239,16 +243,19 @@ def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Iden
     now = timezone.now()
     if not _consume_attempt(identifier, now):
         raise _spent_error(identifier, now)
+    # The code counts toward the user's lockout before it is compared (``lockout``), on
+    # the code counter that a correct password does not reset.
+    user = identifier.user
+    if not lockout.claim(user, lockout.CODE):
+        raise errors.user_locked(user)
     _refresh(identifier)
     expected = identifier.verification_secret
     if expected and hmac.compare_digest(expected, digest(identifier, code.strip())):
         if complete(identifier, expected, now):
+            lockout.succeeded(user, lockout.CODE)
             return identifier
     remaining = record_wrong_attempt(identifier)
-    # A wrong code counts toward the user's lockout as a wrong password does (contract §3).
-    from clerk_users import passwords
-
-    passwords.record_failed_attempt(identifier.user)
+    lockout.failed(user)
     raise errors.ClerkError(
         "form_code_incorrect",
         "is incorrect",

@@ -118,8 +118,13 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
-# allauth's emails reported as email.created webhooks
-ACCOUNT_ADAPTER = "clerk_users.webhooks.allauth.ClerkAccountAdapter"
+# One email normalisation, "unverified claims nothing", mails to verified addresses only;
+# allauth's emails reported as email.created webhooks.
+ACCOUNT_ADAPTER = "clerk_users.allauth_account.ClerkAccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "clerk_users.allauth_account.SignupForm",
+    "reset_password": "clerk_users.allauth_account.ResetPasswordForm",
+}
 LOGIN_REDIRECT_URL = "/"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = True
@@ -138,6 +143,9 @@ SPECTACULAR_SETTINGS = {
 
 CLERK_USERS: dict = {
     "USER_PROFILE_URL": "profile",
+    # The pages mounting Clerk's <SignIn/> and <SignUp/> (allauth's pages stay available).
+    "SIGN_IN_URL": "sign_in",
+    "SIGN_UP_URL": "sign_up",
     "ALLOWED_REDIRECT_ORIGINS": ["http://localhost:3000"],
     # Phone numbers typed without "+" (the README's "(415) 555-0123", the admin search) are US.
     "PHONE_DEFAULT_REGION": "US",

@@ -43,4 +43,8 @@ CLERK_USERS = {
 }
 
 # The browser tests log every Frontend API call the live server answers (tests/browser).
-MIDDLEWARE = [*MIDDLEWARE, "tests.browser.fapi_log.FrontendCallLog"]  # noqa: F405
+MIDDLEWARE = [
+    "tests.browser.fapi_log.SerializeRequests",
+    *MIDDLEWARE,  # noqa: F405
+    "tests.browser.fapi_log.FrontendCallLog",
+]

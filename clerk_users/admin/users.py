@@ -55,7 +55,7 @@ class ClerkUserCreationForm(AdminUserCreationForm):
         if not value:
             return None
         normalized = identifiers.NORMALIZERS[kind](value, kind)
-        if identifiers.find(kind, normalized) is not None:
+        if identifiers.is_claimed(kind, normalized):
             raise ValidationError(
                 f"That {identifiers.WHAT[kind]} is taken.", code="form_identifier_exists"
             )

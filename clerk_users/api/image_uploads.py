@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from rest_framework import serializers
 
 from clerk_users import errors
@@ -66,6 +66,8 @@ def uploaded_file(request: Any) -> Any:
     if upload is not None:
         return upload
     value = data.get("file") if hasattr(data, "get") else None
+    if isinstance(value, File):  # a raw ``application/octet-stream`` body
+        return value
     if isinstance(value, str) and value:
         return decode_base64_file(value)
     if value not in (None, ""):

@@ -8,7 +8,7 @@ import clerk_users.models.base
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clerk_users", "0006_external_account_flows"),
+        ("clerk_users", "0008_unverified_claims_reverification"),
     ]
 
     operations = [

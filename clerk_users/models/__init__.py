@@ -12,6 +12,7 @@ from .identifiers import (
 from .images import Image
 from .secret_keys import SecretKey
 from .sessions import JWTTemplate, Session, SessionStatus, SigningKey, TOTPEnrollment
+from .sign_ins import SignInAttempt, SignInStatus, SignUpAttempt, SignUpStatus
 from .user import AbstractClerkUser, ClerkUserManager, ClerkUserQuerySet, User
 from .webhooks import MessageStatus, WebhookAttempt, WebhookEndpoint, WebhookMessage
 
@@ -30,6 +31,10 @@ __all__ = [
     "SecretKey",
     "Session",
     "SessionStatus",
+    "SignInAttempt",
+    "SignInStatus",
+    "SignUpAttempt",
+    "SignUpStatus",
     "SigningKey",
     "TOTPEnrollment",
     "User",

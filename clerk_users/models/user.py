@@ -124,7 +124,10 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     locked_at = models.DateTimeField(null=True, blank=True)
     # Null with ``locked_at`` set means locked until unlocked by an admin.
     lockout_expires_at = models.DateTimeField(null=True, blank=True)
+    # Failed passwords; failed codes count apart (a correct password does not wipe them):
+    # the lockout is on the sum (``clerk_users.lockout``).
     failed_verification_attempts = models.PositiveIntegerField(default=0)
+    failed_code_attempts = models.PositiveIntegerField(default=0)
 
     password_last_updated_at = models.DateTimeField(null=True, blank=True)
     # Set by the Backend API's password/set_compromised: the user must reset the password.
@@ -194,7 +197,8 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     def verification_attempts_remaining(self) -> int:
         from clerk_users.app_settings import app_settings
 
-        return max(0, app_settings.LOCKOUT_MAX_ATTEMPTS - self.failed_verification_attempts)
+        used = self.failed_verification_attempts + self.failed_code_attempts
+        return max(0, app_settings.LOCKOUT_MAX_ATTEMPTS - used)
 
     @property
     def last_sign_in_at(self) -> datetime | None:
@@ -319,6 +323,31 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
         super().set_password(raw_password)
         self.password_last_updated_at = timezone.now()
         self.password_compromised_at = None
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._clerk_password_changed = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; when a new password is stored for an existing user, end their sessions.
+
+        Django ties every cookie session to the password hash, so a new password kills
+        them; their Clerk sessions end with them (else their session tokens would keep
+        authenticating). The session acting on this user object (``_clerk_session_id``,
+        set by the middleware and the API authentication) is kept: the view that changed
+        the password keeps it signed in with ``update_session_auth_hash``, as Django's and
+        allauth's password-change views do. A reset (an anonymous request) ends them all.
+        """
+        changed = getattr(self, "_password", None) is not None or getattr(
+            self, "_clerk_password_changed", False
+        )
+        existing = not self._state.adding and self.pk is not None
+        super().save(*args, **kwargs)
+        self._clerk_password_changed = False
+        if changed and existing:
+            from clerk_users.sessions import lifecycle as sessions
+
+            sessions.end_sessions_after_password_change(self)
 
 
 class User(AbstractClerkUser):

@@ -235,6 +235,19 @@ def revoke_other_sessions(user: Any, keep_session_key: str | None = None) -> int
     return _revoke_many(queryset)
 
 
+def end_sessions_after_password_change(user: Any) -> int:
+    """End the sessions that a new password killed: all of ``user``'s, except the session
+    acting on this very user object (``user._clerk_session_id``), which the password-change
+    view keeps signed in. Returns how many ended."""
+    from clerk_users.models import Session
+
+    queryset = Session.objects.filter(user_id=user.pk)
+    keep_id = getattr(user, "_clerk_session_id", None)
+    if keep_id:
+        queryset = queryset.exclude(pk=keep_id)
+    return _revoke_many(queryset)
+
+
 # -- reading -----------------------------------------------------------------------------
 def sessions_of(user: Any, *, status: str | None = "active") -> Any:
     """The user's sessions, newest first; ``status="active"`` keeps only usable ones."""

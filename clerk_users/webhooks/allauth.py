@@ -1,9 +1,10 @@
 """allauth's emails as ``email.created`` events, and allauth's account signals as ``user.*``.
 
 allauth sends its own emails (password reset, "an account already exists", confirmation
-links, login codes); ``ACCOUNT_ADAPTER = "clerk_users.webhooks.allauth.ClerkAccountAdapter"``
-(or a subclass of it) reports each one sent, with its slug (the template name, e.g.
-``password_reset_key``), subject, body and the codes/links a site delivering its own mail needs.
+links, login codes); the site's account adapter,
+``clerk_users.allauth_account.ClerkAccountAdapter``, calls :func:`report_mail` for each one
+sent, with its slug (the template name, e.g. ``password_reset_key``), subject, body and the
+codes/links a site delivering its own mail needs.
 """
 
 from __future__ import annotations
@@ -43,22 +44,6 @@ def report_mail(template_prefix: str, email: str, message: Any, context: dict[st
         user_id=user_id,
         identifier_id=None,
     )
-
-
-class ClerkAccountAdapter(DefaultAccountAdapter):
-    def render_mail(
-        self, template_prefix: str, email: str, context: dict, *a: Any, **kw: Any
-    ) -> Any:
-        message = super().render_mail(template_prefix, email, context, *a, **kw)
-        send = message.send
-
-        def send_and_report(*args: Any, **kwargs: Any) -> Any:
-            sent = send(*args, **kwargs)
-            report_mail(template_prefix, email, message, context)
-            return sent
-
-        message.send = send_and_report
-        return message
 
 
 def on_signed_up(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:

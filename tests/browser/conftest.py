@@ -132,24 +132,27 @@ def site(live_server: Any, transactional_db: Any, settings: Any) -> str:
     return live_server.url
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def _frontend_call_log(request: Any) -> Iterator[None]:
+    """Record the Frontend API calls of each browser test (kept for the run's summary)."""
     fapi_log.CALLS = []
     yield
     calls, fapi_log.CALLS = fapi_log.CALLS, None
-    request.config._clerk_fapi_calls = calls
+    request.config._clerk_fapi_calls = [*getattr(request.config, "_clerk_fapi_calls", []), *calls]
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
     calls = getattr(config, "_clerk_fapi_calls", None)
     if not calls:
         return
+    counts = Counter(calls)
     terminalreporter.section("Frontend API calls answered to ClerkJS (method path status: count)")
-    for (method, path, status), count in sorted(Counter(calls).items(), key=lambda i: i[0][1]):
-        terminalreporter.write_line(f"{method:6} {path} {status}: {count}")
+    for (caller, method, path, status), count in sorted(counts.items(), key=lambda i: i[0][2]):
+        if caller == "clerkjs":
+            terminalreporter.write_line(f"{method:6} {path} {status}: {count}")
     out = ROOT / "build" / "fapi-calls.txt"
     out.parent.mkdir(exist_ok=True)
-    out.write_text("".join(f"{m} {p} {s} {c}\n" for (m, p, s), c in sorted(Counter(calls).items())))
+    out.write_text("".join(f"{c} {m} {p} {s} {n}\n" for (c, m, p, s), n in sorted(counts.items())))
 
 
 def sign_in(page: Any, site: str, login: str, password: str = PASSWORD) -> None:

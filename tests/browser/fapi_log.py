@@ -2,8 +2,10 @@
 
 ``tests/settings.py`` installs it; it records only while ``CALLS`` is a list (the browser
 tests set it), so other tests pay one ``is None`` check. Each entry is
-``(method, path, status)`` with the effective method (ClerkJS tunnels PATCH/DELETE through
-``POST ?_method=``) and the path with ids replaced by ``{id}``.
+``(caller, method, path, status)``: ``caller`` is ``clerkjs`` for ClerkJS's own calls (they
+all carry ``_clerk_js_version``) and ``other`` for the rest (images a page loads, requests the
+tests make); the effective method (ClerkJS tunnels PATCH/DELETE through ``POST ?_method=``);
+the path with ids replaced by ``{<prefix>_id}``.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-CALLS: list[tuple[str, str, int]] | None = None
+CALLS: list[tuple[str, str, str, int]] | None = None
 _lock = threading.Lock()
 PREFIX = "/api/frontend/"
-ID = re.compile(r"/(sess|idn|eac|img|user|client|jtmp|totp|bcode)_[A-Za-z0-9]+")
+ID = re.compile(r"/(sess|idn|eac|img|user|client|jtmp|totp|bcode|sia|sua)_[A-Za-z0-9]+")
+TOKEN = re.compile(r"/(oauth/start|avatars)/.+$")
 
 
 def template(path: str) -> str:
-    return ID.sub(lambda m: f"/{{{m.group(1)}_id}}", path)
+    path = ID.sub(lambda m: f"/{{{m.group(1)}_id}}", path)
+    return TOKEN.sub(lambda m: f"/{m.group(1)}/...", path)
 
 
 def record(request: Any, status: int) -> None:
@@ -30,8 +34,9 @@ def record(request: Any, status: int) -> None:
     override = request.GET.get("_method", "").upper()
     if method == "POST" and override in ("PATCH", "PUT", "DELETE"):
         method = override
+    caller = "clerkjs" if "_clerk_js_version" in request.GET else "other"
     with _lock:
-        CALLS.append((method, template(request.path), status))
+        CALLS.append((caller, method, template(request.path), status))
 
 
 class FrontendCallLog:
@@ -42,3 +47,21 @@ class FrontendCallLog:
         response = self.get_response(request)
         record(request, response.status_code)
         return response
+
+
+_serial = threading.Lock()
+
+
+class SerializeRequests:
+    """During browser tests, the live server answers one request at a time: on SQLite the
+    server threads share the test's single in-memory connection, and two overlapping page
+    loads could interleave their transactions on it."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        if CALLS is None:
+            return self.get_response(request)
+        with _serial:
+            return self.get_response(request)

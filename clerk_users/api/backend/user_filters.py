@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import CharField, F, Func, Q, QuerySet, Value
 from django.db.models.lookups import Exact
 
-from clerk_users import errors
+from clerk_users import errors, normalization
 from clerk_users.app_settings import app_settings
 from clerk_users.models import EmailAddress, ExternalAccount, PhoneNumber, Web3Wallet
 
@@ -139,7 +139,9 @@ def _time(params: Any, name: str) -> datetime | None:
 def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
     """Apply every filter of contract §6 found in ``params`` (a QueryDict)."""
     conditions = Q()
-    emails = [v.strip().lower() for v in _values(params, "email_address")]
+    emails = [
+        normalization.email_key(v) or v.strip().lower() for v in _values(params, "email_address")
+    ]
     if emails:
         conditions &= Q(
             pk__in=EmailAddress.objects.filter(email_address__in=emails).values("user_id")

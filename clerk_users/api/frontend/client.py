@@ -108,8 +108,8 @@ def session_json(
     """Clerk's ``SessionJSON`` of a client session (full user and a fresh session token)."""
     from clerk_users.api.frontend.views.me import frontend_user_json
 
-    if user_data is None:
-        user_data = frontend_user_json(session.user, refresh=False)
+    if user_data is None:  # fresh from the database: the request may have changed the user
+        user_data = frontend_user_json(session.user, refresh=True)
     data = backend_session_json(session)
     data.pop("latest_activity", None)
     jwt = session.get_token(request=request) if session.is_active else None

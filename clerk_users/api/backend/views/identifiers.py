@@ -151,22 +151,8 @@ class _IdentifierViewSet(ClerkLookupMixin, BackendViewSet):
 
 
 def _reserve_for_second_factor(phone: Any, reserved: bool) -> None:
-    """Clerk: a verified phone reserved for 2FA becomes the default second factor when the user
-    has none; un-reserving it also drops the default flag."""
-    if reserved and not phone.is_verified:
-        raise errors.ClerkError(
-            "form_param_value_invalid",
-            "is invalid",
-            long_message="A phone number reserved for second factor must be verified.",
-            param_name="reserved_for_second_factor",
-        )
-    identifiers._lock_user(phone.user)
-    others = PhoneNumber.objects.filter(user_id=phone.user_id, default_second_factor=True)
-    phone.reserved_for_second_factor = reserved
-    phone.default_second_factor = reserved and (
-        phone.default_second_factor or not others.exclude(pk=phone.pk).exists()
-    )
-    phone.save(update_fields=["reserved_for_second_factor", "default_second_factor", "updated_at"])
+    """Clerk's rule, shared with the Frontend API (``identifiers.reserve_for_second_factor``)."""
+    identifiers.reserve_for_second_factor(phone, reserved)
 
 
 def identifier_schema(name: str, serializer: Any, create_body: Any, update_body: Any) -> Any:
@@ -255,7 +241,7 @@ class _ReplaceView(BackendAPIView):
         field = identifiers.PRIMARY_FIELD[self.kind]
         with transaction.atomic():
             identifiers._lock_user(user)
-            lookup = {f"{self.kind}__iexact": value}
+            lookup = {self.kind: value}  # stored in normalised form
             keep = model.objects.filter(user_id=user.pk, **lookup).first()
             if keep is None:
                 keep = identifiers.create_identifier(

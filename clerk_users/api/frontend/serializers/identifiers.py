@@ -16,6 +16,13 @@ class CreatePhoneNumberInput(serializers.Serializer):
     phone_number = StrictCharField()
 
 
+class UpdatePhoneNumberInput(serializers.Serializer):
+    """ClerkJS's ``phoneNumber.setReservedForSecondFactor()`` and ``makeDefaultSecondFactor()``."""
+
+    reserved_for_second_factor = serializers.BooleanField(required=False)
+    default_second_factor = serializers.BooleanField(required=False)
+
+
 class CreateWeb3WalletInput(serializers.Serializer):
     web3_wallet = StrictCharField()
 

@@ -1,4 +1,5 @@
-"""Parameters of ``PATCH /me``, ``PATCH /me/metadata`` and ``POST /me/change_password``."""
+"""Parameters of ``PATCH /me``, ``PATCH /me/metadata``, ``POST /me/change_password`` and
+``POST /me/remove_password``."""
 
 from __future__ import annotations
 
@@ -29,3 +30,7 @@ class ChangePasswordInput(serializers.Serializer):
     current_password = text(help_text="Required when the user already has a password.")
     new_password = StrictCharField(trim_whitespace=False)
     sign_out_of_other_sessions = serializers.BooleanField(required=False, default=False)
+
+
+class RemovePasswordInput(serializers.Serializer):
+    current_password = text(help_text="The user's password.")

@@ -32,6 +32,7 @@ from clerk_users.api.frontend.serializers.identifiers import (
     CreatePhoneNumberInput,
     CreateWeb3WalletInput,
     PrepareVerificationInput,
+    UpdatePhoneNumberInput,
 )
 from clerk_users.api.serializers import (
     DeletedObjectSerializer,
@@ -195,6 +196,24 @@ class PhoneNumberViewSet(_IdentifierViewSet):
     @staticmethod
     def to_json(identifier: Any) -> dict[str, Any]:
         return phone_number_json(identifier)
+
+    @extend_schema(
+        operation_id="phone_numbers_partial_update",
+        tags=["me/phone_numbers"],
+        request=UpdatePhoneNumberInput,
+        responses={200: envelope_of("FrontendPhoneNumberUpdateResponse", PhoneNumberSerializer())},
+        description="Reserve the (verified) number for two-factor or make it the default one.",
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        phone = self.own(pk)
+        params = read_params(request, UpdatePhoneNumberInput)
+        if params:
+            identifiers.reserve_for_second_factor(
+                phone,
+                params.get("reserved_for_second_factor"),
+                default=params.get("default_second_factor"),
+            )
+        return self.respond(self.to_json(self.own(pk)))
 
 
 @_schema(

@@ -19,6 +19,7 @@ from clerk_users.api.frontend.serializers import envelope_of, read_params
 from clerk_users.api.frontend.serializers.me import (
     ChangePasswordInput,
     MetadataInput,
+    RemovePasswordInput,
     UpdateMeInput,
 )
 from clerk_users.api.serializers import DeletedObjectSerializer, FrontendUserSerializer, user_json
@@ -114,16 +115,7 @@ class MeViewSet(FrontendViewSet):
         params = read_params(request, ChangePasswordInput)
         user: Any = request.user
         if user.password_enabled:
-            current = params.get("current_password")
-            if not current:
-                raise errors.param_missing("current_password")
-            if not passwords.check_password(user, current):
-                raise errors.ClerkError(
-                    "form_password_incorrect",
-                    "Password is incorrect",
-                    long_message="The current password is incorrect.",
-                    param_name="current_password",
-                )
+            check_current_password(user, params.get("current_password"))
         passwords.validate_new_password(params["new_password"], user, param="new_password")
         passwords.set_password(user, params["new_password"], skip_checks=True, save=False)
         user.save(update_fields=["password", "password_last_updated_at", "updated_at"])
@@ -134,3 +126,48 @@ class MeViewSet(FrontendViewSet):
             keep = request.session.session_key if hasattr(request, "session") else None
             sessions.revoke_other_sessions(user, keep_session_key=keep)
         return self.respond(frontend_user_json(user))
+
+    @extend_schema(
+        operation_id="remove_password",
+        request=RemovePasswordInput,
+        responses={200: UserEnvelope},
+        tags=["me"],
+    )
+    def remove_password(self, request: Request) -> Response:
+        """ClerkJS's ``user.removePassword({currentPassword})``: refused where the site
+        requires a password at sign-up (the environment's ``password.required``)."""
+        from allauth.account import app_settings as account_settings
+
+        params = read_params(request, RemovePasswordInput)
+        user: Any = request.user
+        if not user.password_enabled:
+            raise errors.ClerkError(
+                "password_not_set",
+                "password not set",
+                long_message="This account has no password to remove.",
+            )
+        if account_settings.SIGNUP_FIELDS.get("password1", {}).get("required"):
+            raise errors.ClerkError(
+                "password_required",
+                "a password is required",
+                long_message="This site requires a password: it cannot be removed.",
+                status=403,
+            )
+        check_current_password(user, params.get("current_password"))
+        user.set_unusable_password()
+        user.save(update_fields=["password", "updated_at"])
+        sessions.keep_signed_in_after_password_change(request._request, user)
+        return self.respond(frontend_user_json(user))
+
+
+def check_current_password(user: Any, current: Any) -> None:
+    """422 unless ``current`` is the user's password (a wrong one counts toward the lockout)."""
+    if not current:
+        raise errors.param_missing("current_password")
+    if not passwords.check_password(user, current):
+        raise errors.ClerkError(
+            "form_password_incorrect",
+            "Password is incorrect",
+            long_message="The current password is incorrect.",
+            param_name="current_password",
+        )
