@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     # Passwords and lockout
     "LOCKOUT_MAX_ATTEMPTS": 10,
     "LOCKOUT_DURATION": 3600,
+    # Reverification (issue 12): seconds a first-factor verification of the session stays
+    # fresh for sensitive actions; None turns reverification off.
+    "REVERIFICATION_MAX_AGE": 600,
     # Images
     "IMAGE_MAX_BYTES": 10 * 1024 * 1024,
     "IMAGE_MAX_PIXELS": 40_000_000,
@@ -116,6 +119,12 @@ class AppSettings:
     @property
     def LOCKOUT_MAX_ATTEMPTS(self) -> int:
         return int(self.get("LOCKOUT_MAX_ATTEMPTS"))
+
+    @property
+    def REVERIFICATION_MAX_AGE(self) -> int | None:
+        """Seconds a session's first-factor verification allows sensitive actions (None: off)."""
+        value = self.get("REVERIFICATION_MAX_AGE")
+        return None if value is None else int(value)
 
     @property
     def LOCKOUT_DURATION(self) -> int:

@@ -48,6 +48,11 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
+            model_name="session",
+            name="verification",
+            field=models.JSONField(blank=True, default=dict, editable=False),
+        ),
+        migrations.AddField(
             model_name="user",
             name="failed_code_attempts",
             field=models.PositiveIntegerField(default=0),

@@ -68,6 +68,7 @@ def create_session(user: Any, request: Any = None) -> Any:
         abandon_at=abandon_at,
         last_active_at=now,
         created_at=now,
+        first_factor_verified_at=now,  # a sign-in proves a first factor
     )
     if request is not None:
         for field, value in activity.from_request(request).items():

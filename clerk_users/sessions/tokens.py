@@ -101,6 +101,11 @@ def session_claims(session: Any, request: Any = None, now: int | None = None) ->
         "exp": iat + app_settings.SESSION_TOKEN_LIFETIME,
         "v": TOKEN_VERSION,
     }
+    if hasattr(session, "first_factor_verified_at"):
+        from clerk_users.sessions.reverification import factor_verification_age
+
+        # Clerk's ``fva``: minutes since the first and second factor were verified.
+        claims["fva"] = factor_verification_age(session)
     azp = authorized_party(request)
     if azp:
         claims["azp"] = azp

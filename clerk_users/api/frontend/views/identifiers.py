@@ -45,6 +45,7 @@ from clerk_users.api.serializers import (
     web3_wallet_json,
 )
 from clerk_users.models import IDENTIFIER_MODELS, Identification
+from clerk_users.sessions.reverification import reverification_required
 
 ID_REGEX = r"[A-Za-z0-9_]+"
 
@@ -85,6 +86,7 @@ class _IdentifierViewSet(FrontendViewSet):
         items = model.objects.filter(user_id=request.user.pk).order_by("created_at", "id")
         return self.respond([self.to_json(item) for item in items])
 
+    @reverification_required
     def create(self, request: Request) -> Response:
         self.check_kind_available()
         params = read_params(request, self.create_input)
@@ -96,6 +98,7 @@ class _IdentifierViewSet(FrontendViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         return self.respond(self.to_json(self.own(pk)))
 
+    @reverification_required
     def destroy(self, request: Request, pk: str) -> Response:
         identifier = self.own(pk)
         identifiers.delete_identifier(identifier)
@@ -204,6 +207,7 @@ class PhoneNumberViewSet(_IdentifierViewSet):
         responses={200: envelope_of("FrontendPhoneNumberUpdateResponse", PhoneNumberSerializer())},
         description="Reserve the (verified) number for two-factor or make it the default one.",
     )
+    @reverification_required
     def partial_update(self, request: Request, pk: str) -> Response:
         phone = self.own(pk)
         params = read_params(request, UpdatePhoneNumberInput)
