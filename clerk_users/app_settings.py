@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "VERIFICATION_CODE_LIFETIME": 600,
     "VERIFICATION_MAX_ATTEMPTS": 3,
     "VERIFICATION_RESEND_COOLDOWN": 30,
+    # Codes sent per identifier (prepare_verification), whoever asks: bounds code guessing.
+    "VERIFICATION_PREPARE_RATE": "10/3600s",
     "SMS_BACKEND": "clerk_users.sms.ConsoleSMSBackend",
     "EMAIL_FROM": None,
     # Passwords and lockout
@@ -119,6 +121,11 @@ class AppSettings:
     @property
     def LOCKOUT_MAX_ATTEMPTS(self) -> int:
         return int(self.get("LOCKOUT_MAX_ATTEMPTS"))
+
+    @property
+    def VERIFICATION_PREPARE_RATE(self) -> str:
+        """How many codes one identifier may be sent per window (``"<count>/<seconds>s"``)."""
+        return str(self.get("VERIFICATION_PREPARE_RATE"))
 
     @property
     def REVERIFICATION_MAX_AGE(self) -> int | None:

@@ -82,6 +82,13 @@ def prepare(
             long_message="This identifier has already been verified.",
             status=400,
         )
+    # Per identifier and hour, whoever asks (issue 12): 3 tries per code times this many
+    # codes bounds the guesses of a code, even across sign-ins that reset nothing else.
+    from clerk_users.api.throttling import hit
+
+    wait = hit(f"prepare:{identifier.pk}", app_settings.VERIFICATION_PREPARE_RATE)
+    if wait is not None:
+        raise errors.too_many_requests(wait)
     now = timezone.now()
     cooldown = app_settings.VERIFICATION_RESEND_COOLDOWN
     code = generate_code()
