@@ -5,6 +5,8 @@
   (``ACCOUNT_REAUTHENTICATION_REQUIRED``): a stolen cookie could use them instead.
 - ``clerk_users.W121``: allauth is not using our account adapter or forms: its pages would
   compare addresses without our normalisation and count unverified claims as taken.
+- ``clerk_users.W123``: allauth's MFA adapter is not ours: TOTP secrets and recovery-code
+  seeds are stored in the clear.
 - ``clerk_users.W122``: ``DEBUG`` is off and the default cache (rate limits, lockout of
   revoked sessions) is per process (local memory, dummy, file): limits multiply by the
   number of processes and a revocation is seen late by the others.
@@ -54,6 +56,17 @@ def check_security(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 hint=f"ACCOUNT_ADAPTER = {allauth_account.ADAPTER_PATH!r}; "
                 f"ACCOUNT_FORMS = {allauth_account.FORMS!r}",
                 id="clerk_users.W121",
+            )
+        )
+    from clerk_users import mfa_adapter
+
+    if getattr(settings, "MFA_ADAPTER", None) != mfa_adapter.ADAPTER_PATH:
+        problems.append(
+            Warning(
+                "TOTP secrets and recovery-code seeds are stored in the clear.",
+                hint=f"MFA_ADAPTER = {mfa_adapter.ADAPTER_PATH!r} (then migrate: existing "
+                "rows are encrypted by clerk_users 0008).",
+                id="clerk_users.W123",
             )
         )
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")

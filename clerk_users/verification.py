@@ -64,7 +64,7 @@ def prepare(
     if identifier.kind == "web3_wallet":
         from clerk_users import web3  # type: ignore[attr-defined]
 
-        return web3.prepare(identifier, strategy or web3.STRATEGY)
+        return web3.prepare(identifier, strategy or web3.STRATEGY, request=kwargs.get("request"))
     expected = CODE_STRATEGIES[identifier.kind]
     if strategy is None:
         strategy = expected
@@ -237,7 +237,9 @@ def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Iden
     if identifier.kind == "web3_wallet":
         from clerk_users import web3  # type: ignore[attr-defined]
 
-        return web3.attempt(identifier, kwargs.get("signature", code))
+        return web3.attempt(
+            identifier, kwargs.get("signature", code), request=kwargs.get("request")
+        )
     if not isinstance(code, str) or not code.strip():
         raise errors.param_missing("code")
     now = timezone.now()

@@ -101,7 +101,7 @@ class _IdentifierViewSet(FrontendViewSet):
     @reverification_required
     def destroy(self, request: Request, pk: str) -> Response:
         identifier = self.own(pk)
-        identifiers.delete_identifier(identifier)
+        identifiers.delete_identifier(identifier, keep_sign_in=True)
         return self.respond(deleted_json(self.kind, pk))
 
     @action(detail=True, methods=["post"])
@@ -109,7 +109,7 @@ class _IdentifierViewSet(FrontendViewSet):
         identifier = self.own(pk)
         self.check_kind_available()
         params = read_params(request, PrepareVerificationInput)
-        verification.prepare(identifier, params["strategy"])
+        verification.prepare(identifier, params["strategy"], request=request._request)
         return self.respond(self.to_json(identifier))
 
     @action(
@@ -122,7 +122,9 @@ class _IdentifierViewSet(FrontendViewSet):
         self.check_kind_available()
         params = read_params(request, self.attempt_input)
         if self.kind == "web3_wallet":
-            verification.attempt(identifier, None, signature=params["signature"])
+            verification.attempt(
+                identifier, None, signature=params["signature"], request=request._request
+            )
         else:
             verification.attempt(identifier, params["code"])
         return self.respond(self.to_json(identifier))
