@@ -178,3 +178,18 @@ def test_bearer_accepts_an_allowed_azp(user: Any) -> None:
     session = session_of(FrontendClient(user))
     token = tokens.sign({**tokens.session_claims(session), "azp": "http://localhost:3000"})
     assert bearer(token).get(PREFIX + "me").status_code == 200
+
+
+def test_password_change_by_bearer_keeps_its_own_cookie_signed_in(user: Any) -> None:
+    """The session that changed the password (through its token) keeps its browser cookie:
+    its stored Django session is re-hashed, as update_session_auth_hash does for a cookie."""
+    owner = FrontendClient(user)
+    token = mint(owner)
+    response = bearer(token).post(
+        PREFIX + "me/change_password",
+        {"current_password": PASSWORD, "new_password": "a brand new phrase"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert owner.get("me").status_code == 200
+    assert mint(owner)
