@@ -35,6 +35,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
 from clerk_users import identifiers, normalization
+from clerk_users.app_settings import app_settings
 
 ADAPTER_PATH = "clerk_users.allauth_account.ClerkAccountAdapter"
 FORMS = {
@@ -64,6 +65,23 @@ class ClerkAccountAdapter(DefaultAccountAdapter):
                 f"Enter a valid email address; this one {exc}.", code="invalid"
             ) from None
         return super().clean_email(email)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """One clock for allauth's pages and the Frontend API: where allauth would ask for
+        reauthentication, it does so only when the Clerk session of this browser has not
+        verified a first factor within ``REVERIFICATION_MAX_AGE`` (a sign-in, our
+        reverification or allauth's own reauthentication all refresh it)."""
+        from clerk_users.models import Session
+        from clerk_users.sessions import lifecycle as sessions
+        from clerk_users.sessions import reverification
+
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        request = getattr(self, "request", None)
+        if not required or request is None or app_settings.REVERIFICATION_MAX_AGE is None:
+            return required
+        session_id = sessions.session_id_of(request)
+        session = Session.objects.active().filter(pk=session_id).first() if session_id else None
+        return session is None or not reverification.is_fresh(session)
 
     def send_account_already_exists_mail(self, email: str) -> None:
         if identifiers.is_claimed("email_address", email):

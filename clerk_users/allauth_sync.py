@@ -143,7 +143,7 @@ def _allauth_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     if ours is None:
         return
     try:
-        identifiers.delete_identifier(ours)
+        identifiers.delete_identifier(ours, keep_sign_in=True)
     except errors.ClerkError:
         replacement = (
             EmailAddress.objects.filter(user_id=ours.user_id, verification_status="verified")

@@ -25,11 +25,16 @@ DEFAULTS: dict[str, Any] = {
     "VERIFICATION_CODE_LIFETIME": 600,
     "VERIFICATION_MAX_ATTEMPTS": 3,
     "VERIFICATION_RESEND_COOLDOWN": 30,
+    # Codes sent per identifier (prepare_verification), whoever asks: bounds code guessing.
+    "VERIFICATION_PREPARE_RATE": "10/3600s",
     "SMS_BACKEND": "clerk_users.sms.ConsoleSMSBackend",
     "EMAIL_FROM": None,
     # Passwords and lockout
     "LOCKOUT_MAX_ATTEMPTS": 10,
     "LOCKOUT_DURATION": 3600,
+    # Reverification (issue 12): seconds a first-factor verification of the session stays
+    # fresh for sensitive actions; None turns reverification off.
+    "REVERIFICATION_MAX_AGE": 600,
     # Images
     "IMAGE_MAX_BYTES": 10 * 1024 * 1024,
     "IMAGE_MAX_PIXELS": 40_000_000,
@@ -130,6 +135,17 @@ class AppSettings:
     @property
     def LOCKOUT_MAX_ATTEMPTS(self) -> int:
         return int(self.get("LOCKOUT_MAX_ATTEMPTS"))
+
+    @property
+    def VERIFICATION_PREPARE_RATE(self) -> str:
+        """How many codes one identifier may be sent per window (``"<count>/<seconds>s"``)."""
+        return str(self.get("VERIFICATION_PREPARE_RATE"))
+
+    @property
+    def REVERIFICATION_MAX_AGE(self) -> int | None:
+        """Seconds a session's first-factor verification allows sensitive actions (None: off)."""
+        value = self.get("REVERIFICATION_MAX_AGE")
+        return None if value is None else int(value)
 
     @property
     def LOCKOUT_DURATION(self) -> int:

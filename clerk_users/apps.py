@@ -14,15 +14,20 @@ class ClerkUsersConfig(AppConfig):
             allauth_sync,
             checks,
             publishable_keys,
+            security_checks,
         )
         from clerk_users.images import checks as image_checks  # noqa: F401  (registers)
         from clerk_users.oauth import flow as oauth_flow
         from clerk_users.sessions import lifecycle as sessions
-        from clerk_users.sessions import signing_keys  # noqa: F401  (key checks)
+        from clerk_users.sessions import (
+            reverification,
+            signing_keys,  # noqa: F401  (key checks)
+        )
 
         allauth_account.install()  # allauth counts only verified holders as "taken"
         allauth_sync.connect()
         sessions.connect()
+        reverification.connect()  # allauth's reauthentication refreshes the session
         oauth_flow.connect()  # allauth social signals -> ExternalAccount; provider check
         from clerk_users.webhooks import checks as webhook_checks  # noqa: F401  (registers)
         from clerk_users.webhooks import receivers as webhooks

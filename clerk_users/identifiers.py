@@ -300,19 +300,61 @@ def _set_primary_locked(user: Any, identifier: Identification, param: str) -> An
     return user
 
 
+def can_sign_in_without(user: Any, *, identifier: Any = None, external_account: Any = None) -> bool:
+    """Whether ``user`` keeps a way to sign in once ``identifier`` or ``external_account``
+    is gone: another verified email address, phone number or web3 wallet, another verified
+    external account, or a usable password with a username. The one rule for every kind,
+    in either order (call it under the user's row lock)."""
+    from clerk_users.models import ExternalAccount
+
+    for model in IDENTIFIER_MODELS.values():
+        rows = model.objects.filter(user_id=user.pk, verification_status="verified")
+        if identifier is not None and type(identifier) is model:
+            rows = rows.exclude(pk=identifier.pk)
+        if rows.exists():
+            return True
+    accounts = ExternalAccount.objects.filter(user_id=user.pk, verification_status="verified")
+    if external_account is not None:
+        accounts = accounts.exclude(pk=external_account.pk)
+    if accounts.exists():
+        return True
+    fresh = type(user).objects.filter(pk=user.pk).only("password", "username").first()
+    return bool(fresh is not None and fresh.has_usable_password() and fresh.username)
+
+
+def last_way_to_sign_in() -> errors.ClerkError:
+    return errors.ClerkError(
+        "last_identification_deletion_failed",
+        "cannot delete the last identification",
+        long_message="This is your only way to sign in; add a password or another "
+        "identifier before removing it.",
+        status=403,
+    )
+
+
 def delete_identifier(
-    identifier: Identification, *, new_primary: Identification | None = None
+    identifier: Identification,
+    *,
+    new_primary: Identification | None = None,
+    keep_sign_in: bool = False,
 ) -> None:
     """Delete an identifier with Clerk's rules.
 
     Deleting the primary is refused while other identifiers of its kind exist, unless
     ``new_primary`` (a verified identifier of the same user and kind) is named; the last one
-    of its kind may go, leaving the pointer null.
+    of its kind may go, leaving the pointer null. With ``keep_sign_in`` (the user acting on
+    their own account) it is refused when no way to sign in would remain.
     """
     user_model = type(identifier.user)
     field = PRIMARY_FIELD[identifier.kind]
     with transaction.atomic():
         _lock_user(identifier.user)
+        if (
+            keep_sign_in
+            and identifier.is_verified
+            and not can_sign_in_without(identifier.user, identifier=identifier)
+        ):
+            raise last_way_to_sign_in()
         primary_id = (
             user_model.objects.filter(pk=identifier.user_id)
             .values_list(f"{field}_id", flat=True)

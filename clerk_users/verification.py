@@ -64,7 +64,7 @@ def prepare(
     if identifier.kind == "web3_wallet":
         from clerk_users import web3  # type: ignore[attr-defined]
 
-        return web3.prepare(identifier, strategy or web3.STRATEGY)
+        return web3.prepare(identifier, strategy or web3.STRATEGY, request=kwargs.get("request"))
     expected = CODE_STRATEGIES[identifier.kind]
     if strategy is None:
         strategy = expected
@@ -82,6 +82,13 @@ def prepare(
             long_message="This identifier has already been verified.",
             status=400,
         )
+    # Per identifier and hour, whoever asks (issue 12): 3 tries per code times this many
+    # codes bounds the guesses of a code, even across sign-ins that reset nothing else.
+    from clerk_users.api.throttling import hit
+
+    wait = hit(f"prepare:{identifier.pk}", app_settings.VERIFICATION_PREPARE_RATE)
+    if wait is not None:
+        raise errors.too_many_requests(wait)
     now = timezone.now()
     cooldown = app_settings.VERIFICATION_RESEND_COOLDOWN
     code = generate_code()
@@ -237,7 +244,9 @@ def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Iden
     if identifier.kind == "web3_wallet":
         from clerk_users import web3  # type: ignore[attr-defined]
 
-        return web3.attempt(identifier, kwargs.get("signature", code))
+        return web3.attempt(
+            identifier, kwargs.get("signature", code), request=kwargs.get("request")
+        )
     if not isinstance(code, str) or not code.strip():
         raise errors.param_missing("code")
     now = timezone.now()

@@ -121,6 +121,12 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 # One email normalisation, "unverified claims nothing", mails to verified addresses only;
 # allauth's emails reported as email.created webhooks.
 ACCOUNT_ADAPTER = "clerk_users.allauth_account.ClerkAccountAdapter"
+# allauth's own email/password/MFA pages ask for the password again, as the Frontend API's
+# reverification does (check clerk_users.W120).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 600
+# TOTP secrets and recovery-code seeds encrypted at rest (key derived from SECRET_KEY).
+MFA_ADAPTER = "clerk_users.mfa_adapter.ClerkMFAAdapter"
 ACCOUNT_FORMS = {
     "signup": "clerk_users.allauth_account.SignupForm",
     "reset_password": "clerk_users.allauth_account.ResetPasswordForm",

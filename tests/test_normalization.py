@@ -195,3 +195,29 @@ def test_a_lookalike_provider_email_never_signs_in_as_the_owner(dave: Any) -> No
     assert client.session.get("_auth_user_id") != dave.pk
     assert not dave.external_accounts.exists()
     assert EmailAddress.objects.get(user=dave).email_address == "dave@gmail.com"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_data_migration_rewrites_addresses_and_leaves_collisions(make_user: Any) -> None:
+    """Rows stored before the canonical form: rewritten one by one; a row whose canonical
+    form would collide with a verified one stays as it was (no failed migration)."""
+    import importlib
+
+    from django.apps import apps
+
+    owner = make_user(email_address="anna@xn--bcher-kva.de")
+    other = make_user(email_address=None)
+    legacy = EmailAddress.objects.create(
+        user=other, email_address="bob@b\u00fccher.de", verification_status="verified"
+    )
+    clash = EmailAddress.objects.create(
+        user=other, email_address="anna@b\u00fccher.de", verification_status="verified"
+    )
+    migration = importlib.import_module(
+        "clerk_users.migrations.0008_unverified_claims_reverification"
+    )
+    migration.canonical_emails(apps, None)
+    assert EmailAddress.objects.get(pk=legacy.pk).email_address == "bob@xn--bcher-kva.de"
+    assert EmailAddress.objects.get(pk=clash.pk).email_address == "anna@b\u00fccher.de"
+    assert owner.primary_email_address.email_address == "anna@xn--bcher-kva.de"

@@ -155,3 +155,32 @@ def test_verifying_after_someone_else_verified_is_refused(user: Any, other_user:
     identifiers.verify(first)
     assert not EmailAddress.objects.filter(pk=second.pk).exists()
     assert identifiers.verified_holder("email_address", "RACE@example.com") == first
+
+
+# -- finding 6: the last way to sign in, for every kind, in either order ----------------------
+@pytest.mark.parametrize("order", ["account_first", "email_first"])
+def test_a_passwordless_user_keeps_a_way_to_sign_in(make_user: Any, order: str) -> None:
+    """Failed before (account_first): the external account went (an email remained), then
+    the last email went too, leaving no way to sign in."""
+    from clerk_users.models import ExternalAccount
+
+    user = make_user(username=None, email_address="oauth-only@example.com", password=None)
+    user.set_unusable_password()
+    user.save()
+    account = ExternalAccount.objects.create(
+        user=user, provider="oauth_github", provider_user_id="77", verification_status="verified"
+    )
+    api = FrontendClient(user)
+    email_id = User.objects.get(pk=user.pk).primary_email_address_id
+    steps = [f"me/external_accounts/{account.pk}", f"me/email_addresses/{email_id}"]
+    if order == "email_first":
+        steps.reverse()
+    assert api.delete(steps[0]).status_code == 200
+    refused = api.delete(steps[1])
+    assert refused.status_code == 403
+    assert error_code(refused) == "last_identification_deletion_failed"
+    remaining = (
+        EmailAddress.objects.filter(user=user).count()
+        + ExternalAccount.objects.filter(user=user).count()
+    )
+    assert remaining == 1

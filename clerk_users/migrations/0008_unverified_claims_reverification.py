@@ -1,6 +1,7 @@
 # Owned by issue 12 (security): unverified identifiers claim nothing (unique among verified
 # ones and once per user), emails stored in their canonical form, the lockout's code
-# counter, and the factor-verification times of a session (reverification).
+# counter, the factor-verification times of a session (reverification), and MFA secrets
+# encrypted at rest (clerk_users.mfa_adapter).
 #
 # Safe order: the new constraints are implied by the old ones, so they are added first and
 # the old ones dropped after; then existing addresses are rewritten to their canonical form
@@ -33,8 +34,31 @@ def canonical_emails(apps, schema_editor):
             logger.warning("email %s would collide as %s; left as is", row.pk, key)
 
 
+def encrypt_mfa_secrets(apps, schema_editor):
+    """Encrypt TOTP secrets and recovery-code seeds stored in the clear, when the site uses
+    our MFA adapter (which can read them back); otherwise leave them as they are."""
+    from django.conf import settings
+
+    from clerk_users import mfa_adapter
+
+    if getattr(settings, "MFA_ADAPTER", None) != mfa_adapter.ADAPTER_PATH:
+        return
+    Authenticator = apps.get_model("mfa", "Authenticator")
+    for row in Authenticator.objects.all().iterator(chunk_size=500):
+        data = mfa_adapter.encrypt_data(row.data or {})
+        if data != row.data:
+            Authenticator.objects.filter(pk=row.pk).update(data=data)
+    TOTPEnrollment = apps.get_model("clerk_users", "TOTPEnrollment")
+    for row in TOTPEnrollment.objects.all():
+        if not row.secret.startswith(mfa_adapter.PREFIX):
+            TOTPEnrollment.objects.filter(pk=row.pk).update(secret=mfa_adapter.encrypt(row.secret))
+
+
 class Migration(migrations.Migration):
-    dependencies = [("clerk_users", "0006_external_account_flows")]
+    dependencies = [
+        ("clerk_users", "0006_external_account_flows"),
+        ("mfa", "0003_authenticator_type_uniq"),
+    ]
 
     operations = [
         migrations.AddField(
@@ -46,6 +70,11 @@ class Migration(migrations.Migration):
             model_name="session",
             name="second_factor_verified_at",
             field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="session",
+            name="verification",
+            field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
             model_name="user",
@@ -106,4 +135,5 @@ class Migration(migrations.Migration):
             field=models.CharField(max_length=32),
         ),
         migrations.RunPython(canonical_emails, migrations.RunPython.noop),
+        migrations.RunPython(encrypt_mfa_secrets, migrations.RunPython.noop),
     ]

@@ -71,6 +71,9 @@ class Session(models.Model):
     # second factor: Clerk's ``factor_verification_age`` and reverification read them.
     first_factor_verified_at = models.DateTimeField(null=True, blank=True)
     second_factor_verified_at = models.DateTimeField(null=True, blank=True)
+    # The pending reverification (Clerk's ``SessionVerification``): level, status, the
+    # email code's HMAC and attempts. Never output as is.
+    verification = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.core.exceptions import ImmediateHttpResponse
-from allauth.socialaccount import app_settings as socialaccount_settings
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base.constants import AuthError
 
@@ -49,7 +48,10 @@ class ClerkSocialAccountAdapter(DefaultSocialAccountAdapter):
             response = oauth_flow.fail(request, account_id, code)
             if response is not None:
                 raise ImmediateHttpResponse(response)
-        if not sociallogin.is_existing and not socialaccount_settings.REAUTHENTICATION_REQUIRED:
+        if not sociallogin.is_existing:
+            # Our connect flow began at POST /me/external_accounts, which already required
+            # a recent first factor (reverification): connect here, atomically, rather
+            # than through allauth's connect (which would ask again and race).
             self._connect_new(request, sociallogin, pending)
 
     def _connect_new(self, request: Any, sociallogin: Any, pending: Any) -> None:

@@ -68,6 +68,7 @@ def create_session(user: Any, request: Any = None) -> Any:
         abandon_at=abandon_at,
         last_active_at=now,
         created_at=now,
+        first_factor_verified_at=now,  # a sign-in proves a first factor
     )
     if request is not None:
         for field, value in activity.from_request(request).items():
@@ -211,9 +212,32 @@ def keep_signed_in_after_password_change(request: Any, user: Any) -> None:
 
     django_session = getattr(request, "session", None)
     if django_session is None or not django_session.session_key:
+        _rehash_stored_session(user)
         return
     update_session_auth_hash(request, user)
     store_session_key(request)
+
+
+def _rehash_stored_session(user: Any) -> None:
+    """A Bearer-authenticated change (no cookie in this request): keep the acting Clerk
+    session's own Django session valid under the new password hash, as
+    ``update_session_auth_hash`` does for a cookie request."""
+    from django.contrib.auth import HASH_SESSION_KEY
+
+    from clerk_users.models import Session
+
+    session_id = getattr(user, "_clerk_session_id", None)
+    key = (
+        Session.objects.filter(pk=session_id).values_list("session_key", flat=True).first()
+        if session_id
+        else None
+    )
+    if not key:
+        return
+    stored = _session_store()(session_key=key)
+    if stored.exists(key) and stored.get(HASH_SESSION_KEY) is not None:
+        stored[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        stored.save()
 
 
 def revoke_other_sessions(user: Any, keep_session_key: str | None = None) -> int:

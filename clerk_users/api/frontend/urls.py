@@ -14,6 +14,7 @@ from clerk_users.api.frontend.views import mfa as mfa_views
 from clerk_users.api.frontend.views import sessions as session_views
 from clerk_users.api.frontend.views import sign_ins as sign_in_views
 from clerk_users.api.frontend.views import sign_ups as sign_up_views
+from clerk_users.api.frontend.views import verify as verify_views
 from clerk_users.api.frontend.views.avatars import default_avatar_view
 from clerk_users.api.frontend.views.environment import EnvironmentView
 from clerk_users.api.frontend.views.external_accounts import (
@@ -166,6 +167,25 @@ urlpatterns = [
         session_views.SessionTemplateTokenView.as_view(),
         name="session-tokens-template",
     ),
+    # Reverification of a session (issue 12).
+    path(
+        "client/sessions/<str:session_id>/verify",
+        verify_views.StartView.as_view(),
+        name="session-verify",
+    ),
+    *[
+        path(
+            f"client/sessions/<str:session_id>/verify/{step}",
+            view.as_view(),
+            name=f"session-verify-{step.replace('_', '-')}",
+        )
+        for step, view in (
+            ("prepare_first_factor", verify_views.PrepareFirstFactorView),
+            ("attempt_first_factor", verify_views.AttemptFirstFactorView),
+            ("prepare_second_factor", verify_views.PrepareSecondFactorView),
+            ("attempt_second_factor", verify_views.AttemptSecondFactorView),
+        )
+    ],
     path(".well-known/jwks.json", session_views.JWKSView.as_view(), name="jwks"),
     path("me/totp", mfa_views.TOTPView.as_view(), name="me-totp"),
     path(

@@ -152,3 +152,44 @@ def test_a_hash_upgrade_on_sign_in_ends_nothing(user: Any, settings: Any) -> Non
     assert fresh.check_password(PASSWORD)
     assert type(user).objects.get(pk=user.pk).password.startswith("pbkdf2_sha256$")
     assert session_of(owner).status == "active"
+
+
+# -- finding 6: a token of another site (same keys, other iss/azp) is refused ---------------
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [("iss", "https://other.example/api/frontend/v1"), ("azp", "https://evil.example")],
+)
+def test_bearer_refuses_another_sites_iss_or_azp(user: Any, claim: str, value: str) -> None:
+    """Failed before: only the signature, the kid and the session were checked."""
+    from clerk_users.sessions import tokens
+
+    owner = FrontendClient(user)
+    session = session_of(owner)
+    good = tokens.sign(tokens.session_claims(session))
+    assert bearer(good).get(PREFIX + "me").status_code == 200
+    forged = tokens.sign({**tokens.session_claims(session), claim: value})
+    response = bearer(forged).get(PREFIX + "me")
+    assert response.status_code == 401 and error_code(response) == "authentication_invalid"
+
+
+def test_bearer_accepts_an_allowed_azp(user: Any) -> None:
+    from clerk_users.sessions import tokens
+
+    session = session_of(FrontendClient(user))
+    token = tokens.sign({**tokens.session_claims(session), "azp": "http://localhost:3000"})
+    assert bearer(token).get(PREFIX + "me").status_code == 200
+
+
+def test_password_change_by_bearer_keeps_its_own_cookie_signed_in(user: Any) -> None:
+    """The session that changed the password (through its token) keeps its browser cookie:
+    its stored Django session is re-hashed, as update_session_auth_hash does for a cookie."""
+    owner = FrontendClient(user)
+    token = mint(owner)
+    response = bearer(token).post(
+        PREFIX + "me/change_password",
+        {"current_password": PASSWORD, "new_password": "a brand new phrase"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert owner.get("me").status_code == 200
+    assert mint(owner)

@@ -24,6 +24,8 @@ from clerk_users.api.frontend.serializers.me import (
 )
 from clerk_users.api.serializers import DeletedObjectSerializer, FrontendUserSerializer, user_json
 from clerk_users.sessions import lifecycle as sessions
+from clerk_users.sessions import reverification
+from clerk_users.sessions.reverification import reverification_required
 
 # ``password`` is left out on purpose: a new password needs the current one
 # (``POST /me/change_password``), so a stolen session cannot take the account over.
@@ -77,10 +79,13 @@ class MeViewSet(FrontendViewSet):
     )
     def partial_update(self, request: Request) -> Response:
         params = read_params(request, UpdateMeInput)
+        if any(name.startswith("primary_") for name in params):
+            reverification.ensure_reverified(request)  # changing a primary is sensitive
         users.update_user(request.user, params, allowed=frozenset(SELF_UPDATE_FIELDS))
         return self.respond(frontend_user_json(request.user))
 
     @extend_schema(operation_id="delete_me", responses={200: DeletedEnvelope}, tags=["me"])
+    @reverification_required
     def destroy(self, request: Request) -> Response:
         user: Any = request.user
         if not user.delete_self_enabled:
@@ -111,6 +116,7 @@ class MeViewSet(FrontendViewSet):
         responses={200: UserEnvelope},
         tags=["me"],
     )
+    @reverification_required
     def change_password(self, request: Request) -> Response:
         params = read_params(request, ChangePasswordInput)
         user: Any = request.user
@@ -133,6 +139,7 @@ class MeViewSet(FrontendViewSet):
         responses={200: UserEnvelope},
         tags=["me"],
     )
+    @reverification_required
     def remove_password(self, request: Request) -> Response:
         """ClerkJS's ``user.removePassword({currentPassword})``: refused where the site
         requires a password at sign-up (the environment's ``password.required``)."""
