@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "BACKEND_API_RATE": "1000/10s",
     "FRONTEND_UPDATE_RATE": "10/10s",
     "FRONTEND_VERIFICATION_RATE": "3/10s",
+    # PostgreSQL: longest a filtered/searched GET /users or /users/count statement may run
+    # (milliseconds; 0 turns the limit off). Past it the request gets a 422, not a stuck worker.
+    "SEARCH_STATEMENT_TIMEOUT_MS": 2000,
 }
 
 
@@ -225,6 +228,10 @@ class AppSettings:
     @property
     def FRONTEND_VERIFICATION_RATE(self) -> str:
         return self.get("FRONTEND_VERIFICATION_RATE")
+
+    @property
+    def SEARCH_STATEMENT_TIMEOUT_MS(self) -> int:
+        return int(self.get("SEARCH_STATEMENT_TIMEOUT_MS"))
 
 
 app_settings = AppSettings()

@@ -17,9 +17,11 @@ from typing import Any
 import phonenumbers
 from django.db import connection
 from django.db.models import CharField, F, Func, Q, QuerySet, Value
+from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
 from clerk_users import errors
+from clerk_users.api.backend import user_search
 from clerk_users.app_settings import app_settings
 from clerk_users.models import EmailAddress, ExternalAccount, PhoneNumber, Web3Wallet
 
@@ -33,7 +35,7 @@ LIST_PARAMS = (
     "organization_id",
     "provider_user_id",
 )
-TEXT_PARAMS = ("query", "email_address_query", "phone_number_query", "username_query", "name_query")
+TEXT_PARAMS = user_search.TEXT_PARAMS
 TIME_PARAMS = {
     "last_active_at_before": ("last_active_at", "lt"),
     "last_active_at_after": ("last_active_at", "gt"),
@@ -141,9 +143,9 @@ def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
     conditions = Q()
     emails = [v.strip().lower() for v in _values(params, "email_address")]
     if emails:
-        conditions &= Q(
-            pk__in=EmailAddress.objects.filter(email_address__in=emails).values("user_id")
-        )
+        # LOWER(email_address) IN (...): the expression of the unique index.
+        matching = EmailAddress.objects.annotate(_lower=Lower("email_address"))
+        conditions &= Q(pk__in=matching.filter(_lower__in=emails).values("user_id"))
     phones = [_phone(v) for v in _values(params, "phone_number")]
     if phones:
         conditions &= Q(
@@ -151,7 +153,8 @@ def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
         )
     wallets = [v.strip().lower() for v in _values(params, "web3_wallet")]
     if wallets:
-        conditions &= Q(pk__in=Web3Wallet.objects.filter(web3_wallet__in=wallets).values("user_id"))
+        matching = Web3Wallet.objects.annotate(_lower=Lower("web3_wallet"))
+        conditions &= Q(pk__in=matching.filter(_lower__in=wallets).values("user_id"))
     usernames = [v.strip().lower() for v in _values(params, "username")]
     if usernames:
         conditions &= Q(username__in=usernames)
@@ -176,7 +179,7 @@ def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
                 provider=provider, provider_user_id__in=provider_user_ids
             ).values("user_id")
         )
-    conditions &= _text_conditions(params)
+    conditions &= user_search.text_conditions(params)
     conditions &= metadata_conditions(params)
     banned = parse_bool(params, "banned")
     if banned is not None:
@@ -186,45 +189,6 @@ def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
         if moment is not None:
             conditions &= Q(**{f"{field}__{lookup}": moment})
     return queryset.filter(conditions)
-
-
-def _text_conditions(params: Any) -> Q:
-    conditions = Q()
-    email_query = (params.get("email_address_query") or "").strip()
-    if email_query:
-        conditions &= Q(pk__in=_emails_like(email_query))
-    phone_query = (params.get("phone_number_query") or "").strip()
-    if phone_query:
-        conditions &= Q(pk__in=_phones_like(phone_query))
-    username_query = (params.get("username_query") or "").strip()
-    if username_query:
-        conditions &= Q(username__icontains=username_query)
-    name_query = (params.get("name_query") or "").strip()
-    if name_query:
-        for word in name_query.split():
-            conditions &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-    query = (params.get("query") or "").strip()
-    if query:
-        conditions &= (
-            Q(pk__in=_emails_like(query))
-            | Q(pk__in=_phones_like(query))
-            | Q(pk__in=Web3Wallet.objects.filter(web3_wallet__icontains=query).values("user_id"))
-            | Q(username__icontains=query)
-            | Q(pk__icontains=query)
-            | Q(external_id__icontains=query)
-            | Q(first_name__icontains=query)
-            | Q(last_name__icontains=query)
-        )
-    return conditions
-
-
-def _emails_like(text: str) -> QuerySet:
-    return EmailAddress.objects.filter(email_address__icontains=text).values("user_id")
-
-
-def _phones_like(text: str) -> QuerySet:
-    digits = "".join(ch for ch in text if ch.isdigit())
-    return PhoneNumber.objects.filter(phone_number__contains=digits or text).values("user_id")
 
 
 def order_users(queryset: QuerySet, params: Any) -> QuerySet:
@@ -239,10 +203,19 @@ def order_users(queryset: QuerySet, params: Any) -> QuerySet:
             "order_by",
             f"order_by must be one of {', '.join(ORDER_FIELDS)}, optionally prefixed with + or -.",
         )
-    field = F(ORDER_FIELDS[name])
+    path = ORDER_FIELDS[name]
+    field = F(path)
+    # NULLS LAST only where NULLs can occur: on a NOT NULL column it would keep PostgreSQL
+    # from reading the (column, id) index backwards (a sort of the whole table instead).
+    nulls_last = _nullable(queryset.model, path) or None
     if direction == "-":
-        return queryset.order_by(field.desc(nulls_last=True), F("pk").desc())
-    return queryset.order_by(field.asc(nulls_last=True), F("pk").asc())
+        return queryset.order_by(field.desc(nulls_last=nulls_last), F("pk").desc())
+    return queryset.order_by(field.asc(nulls_last=nulls_last), F("pk").asc())
+
+
+def _nullable(model: Any, path: str) -> bool:
+    """A column of users that may hold NULL, or a joined one (a LEFT JOIN yields NULLs)."""
+    return "__" in path or model._meta.get_field(path).null
 
 
 def page(params: Any) -> tuple[int, int]:
@@ -291,10 +264,23 @@ def metadata_conditions(params: Any) -> Q:
                     output_field=CharField(),
                 )
                 matches |= Q(Exact(json_type, json.dumps(value)))
+            elif connection.vendor == "postgresql" and not any(s.isdigit() for s in segments):
+                # ``metadata @> '{"a": {"b": value}}'``: served by the GIN jsonb_path_ops
+                # index of migration 0007. Containment of a scalar under object keys is
+                # equality, as the path lookup below (a numeric segment is an array position,
+                # which containment cannot express: that shape keeps the path lookup).
+                matches |= Q(**{f"{field}__contains": _nest(segments, value)})
             else:
                 matches |= Q(**{lookup: value})
         conditions &= matches
     return conditions
+
+
+def _nest(segments: list[str], value: Any) -> dict[str, Any]:
+    nested: Any = value
+    for segment in reversed(segments):
+        nested = {segment: nested}
+    return nested
 
 
 def _json_path(segments: list[str]) -> str:

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clerk_users import errors, identifiers, metadata, passwords, users
-from clerk_users.api.backend import user_filters
+from clerk_users.api.backend import user_filters, user_search
 from clerk_users.api.backend.base import BackendViewSet
 from clerk_users.api.backend.schema import (
     METADATA_FILTER_DESCRIPTION,
@@ -121,7 +121,8 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
         queryset = user_filters.order_users(
             user_filters.filter_users(users_queryset(), params), params
         )
-        return Response([user_json(u) for u in queryset[offset : offset + limit]])
+        with user_search.statement_timeout(params):
+            return Response([user_json(u) for u in queryset[offset : offset + limit]])
 
     @extend_schema(
         operation_id="GetUsersCount",
@@ -134,7 +135,8 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
         params = request.query_params
         user_filters.check_known(params, user_filters.FILTER_PARAMS)
         model = get_user_model()
-        total = user_filters.filter_users(model.objects.all(), params).count()
+        with user_search.statement_timeout(params):
+            total = user_filters.filter_users(model.objects.all(), params).count()
         return Response({"object": "total_count", "total_count": total})
 
     @extend_schema(

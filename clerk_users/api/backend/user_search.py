@@ -1,0 +1,214 @@
+"""``query`` and the ``*_query`` filters of ``GET /users`` (Clerk's partial matches), written
+so that PostgreSQL answers them from indexes, and the statement timeout that bounds them.
+
+Clerk: ``query`` matches "the email addresses, phone numbers, usernames, web3 wallets, user
+IDs, first and last names" partially; ``email_address_query``, ``phone_number_query``,
+``username_query`` and ``name_query`` each match one of them, case-insensitively. Here:
+
+- every partial match is ``<indexed expression> LIKE '%text%'`` on an expression that
+  migration 0007 indexes with a ``pg_trgm`` GIN index on PostgreSQL (``LOWER(email_address)``,
+  ``phone_number``, ``LOWER(web3_wallet)``, ``LOWER(username)``, the full name
+  ``LOWER(first_name || ' ' || last_name)`` and ``id``); the text is lowercased in Python so
+  the SQL carries no ``UPPER()`` that would hide the index;
+- ``query`` is one ``pk IN (... UNION ...)`` over those matches: each branch a (bitmap) index
+  scan, the union a semi-join, instead of an ``OR`` of subqueries that forces a scan of users;
+- a text shorter than a trigram cannot use the index and matches a large part of any table:
+  it becomes correlated ``EXISTS`` tests, so PostgreSQL walks users in the requested order
+  and stops at the page size;
+- phone numbers are matched on the digits of the text only when the text looks like a phone
+  number (``+1 (415) 555``, ``5550111``): ``john1`` does not match every phone with a ``1``;
+- user ids are matched case-sensitively (they are base62), ``external_id`` exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import OperationalError, connection, transaction
+from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
+from django.db.models.lookups import Contains
+
+from clerk_users import errors
+from clerk_users.app_settings import app_settings
+from clerk_users.models import EmailAddress, PhoneNumber, Web3Wallet
+
+TEXT_PARAMS = ("query", "email_address_query", "phone_number_query", "username_query", "name_query")
+TRIGRAM = 3  # pg_trgm indexes only help texts of at least one trigram
+_PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ().\-/]*")
+_ID_FRAGMENT = re.compile(r"[A-Za-z0-9_]+")
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for statement_timeout
+
+
+def full_name() -> Any:
+    """The indexed name expression: ``LOWER(first_name || ' ' || last_name)``."""
+    return Func(
+        F("first_name"),
+        F("last_name"),
+        template="LOWER(%(expressions)s)",
+        arg_joiner=" || ' ' || ",
+        output_field=CharField(),
+    )
+
+
+def phone_digits(text: str) -> str | None:
+    """The digits to look for in stored E.164 numbers, or None when ``text`` is not
+    phone-like (letters, ``@``...)."""
+    if not _PHONE_LIKE.fullmatch(text):
+        return None
+    return "".join(ch for ch in text if ch.isascii() and ch.isdigit())
+
+
+class _Match:
+    """One partial match: ``expression LIKE '%text%'`` on a model, by user."""
+
+    def __init__(self, model: Any, expression: Any, text: str, user_field: str) -> None:
+        self.model, self.expression, self.text = model, expression, text
+        self.user_field = user_field
+
+    def like(self) -> Contains:
+        # A lookup used as an expression: ``<expression> LIKE '%<escaped text>%'``.
+        return Contains(self.expression, self.text)
+
+    def user_ids(self) -> QuerySet:
+        """The matching users' ids: one (bitmap) index scan, a branch of a union."""
+        return self.model._default_manager.filter(self.like()).values(self.user_field).order_by()
+
+    def exists(self) -> Q:
+        """The per-row test: a column of users, or ``EXISTS`` on the identifier table."""
+        if self.user_field == "pk":
+            return Q(self.like())
+        rows = self.model._default_manager.filter(self.like(), **{self.user_field: OuterRef("pk")})
+        return Q(Exists(rows))
+
+    def condition(self) -> Q:
+        """Alone: ``pk IN (index scan)``, or the per-row test for a column of users or a text
+        shorter than a trigram (which would scan the whole index and match most rows)."""
+        if self.user_field == "pk" or len(self.text) < TRIGRAM:
+            return self.exists()
+        return Q(pk__in=self.user_ids())
+
+
+def _user_match(expression: Any, text: str) -> _Match:
+    return _Match(get_user_model(), expression, text, "pk")
+
+
+def email_match(text: str) -> _Match:
+    return _Match(EmailAddress, Lower("email_address"), text.lower(), "user_id")
+
+
+def wallet_match(text: str) -> _Match:
+    return _Match(Web3Wallet, Lower("web3_wallet"), text.lower(), "user_id")
+
+
+def phone_match(text: str) -> _Match | None:
+    digits = phone_digits(text)
+    if not digits:
+        return None
+    return _Match(PhoneNumber, F("phone_number"), digits, "user_id")
+
+
+def username_match(text: str) -> _Match:
+    return _user_match(Lower("username"), text.lower())
+
+
+def name_match(text: str) -> _Match:
+    return _user_match(full_name(), text.lower())
+
+
+def id_match(text: str) -> _Match | None:
+    return _user_match(F("id"), text) if _ID_FRAGMENT.fullmatch(text) else None
+
+
+def query_matches(text: str) -> list[_Match]:
+    """What ``query`` searches (Clerk's list), in one place."""
+    matches = [email_match(text), phone_match(text), wallet_match(text)]
+    matches += [username_match(text), name_match(text), id_match(text)]
+    return [m for m in matches if m is not None]
+
+
+def text_conditions(params: Any) -> Q:
+    """The ``WHERE`` conditions of ``query`` and the ``*_query`` parameters in ``params``."""
+    conditions = Q()
+    email_query = (params.get("email_address_query") or "").strip()
+    if email_query:
+        conditions &= email_match(email_query).condition()
+    phone_query = (params.get("phone_number_query") or "").strip()
+    if phone_query:
+        phone = phone_match(phone_query)
+        # Not phone-like text matches no E.164 number.
+        conditions &= phone.condition() if phone else Q(pk__in=[])
+    username_query = (params.get("username_query") or "").strip()
+    if username_query:
+        conditions &= username_match(username_query).condition()
+    name_query = (params.get("name_query") or "").strip()
+    for word in name_query.split():
+        conditions &= name_match(word).condition()
+    query = (params.get("query") or "").strip()
+    if query:
+        conditions &= _query_condition(query)
+    return conditions
+
+
+def _query_condition(text: str) -> Q:
+    matches = query_matches(text)
+    exact_external_id = Q(external_id=text)
+    if len(text) < TRIGRAM:
+        # Dense matches: per-row tests in the page's order beat collecting every match.
+        condition = exact_external_id
+        for match in matches:
+            condition |= match.exists()
+        return condition
+    users = get_user_model()._default_manager
+    branches = [m.user_ids() for m in matches]
+    branches.append(users.filter(external_id=text).values("pk").order_by())
+    first, *rest = branches
+    return Q(pk__in=first.union(*rest))
+
+
+def has_filters(params: Any) -> bool:
+    """Whether a list/count request filters at all (then it runs under the timeout)."""
+    return any(name not in ("limit", "offset", "order_by") for name in params)
+
+
+@contextmanager
+def statement_timeout(params: Any) -> Iterator[None]:
+    """Run the filtered/searched queries of one request with PostgreSQL's
+    ``statement_timeout`` set to ``SEARCH_STATEMENT_TIMEOUT_MS``; a statement cancelled by it
+    becomes Clerk's 422 ``search_timeout`` (the official SDK parses 422 as ``ClerkErrors``
+    for both ``users.list`` and ``users.count``), never a 500 or a worker held for minutes."""
+    timeout = app_settings.SEARCH_STATEMENT_TIMEOUT_MS
+    if connection.vendor != "postgresql" or timeout <= 0 or not has_filters(params):
+        yield
+        return
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # is_local=true: the setting ends with this transaction (or savepoint's outer
+                # transaction, under ATOMIC_REQUESTS: reset below).
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout)])
+            yield
+            if connection.in_atomic_block and transaction.get_connection().savepoint_ids:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+    except OperationalError as exc:
+        if _sqlstate(exc) != QUERY_CANCELED:
+            raise
+        raise errors.ClerkError(
+            "search_timeout",
+            "search took too long",
+            long_message=(
+                f"The search did not complete within {timeout} ms. "
+                "Narrow it down (a longer query or more filters)."
+            ),
+            param_name=next((p for p in TEXT_PARAMS if params.get(p)), None),
+        ) from exc
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
