@@ -29,9 +29,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection, transaction
-from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
-from django.db.models.lookups import Contains
+from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Lower, StrIndex
+from django.db.models.lookups import Contains, GreaterThan
 
 from clerk_users import errors
 from clerk_users.app_settings import app_settings
@@ -70,7 +70,7 @@ class _Match:
         self.model, self.expression, self.text = model, expression, text
         self.user_field = user_field
 
-    def like(self) -> Contains:
+    def like(self) -> Any:
         # A lookup used as an expression: ``<expression> LIKE '%<escaped text>%'``.
         return Contains(self.expression, self.text)
 
@@ -120,8 +120,17 @@ def name_match(text: str) -> _Match:
     return _user_match(full_name(), text.lower())
 
 
+class _IdMatch(_Match):
+    def like(self) -> Any:
+        if connection.vendor == "sqlite":  # its LIKE ignores case: INSTR does not
+            return GreaterThan(StrIndex(F("id"), Value(self.text)), 0)
+        return super().like()
+
+
 def id_match(text: str) -> _Match | None:
-    return _user_match(F("id"), text) if _ID_FRAGMENT.fullmatch(text) else None
+    if not _ID_FRAGMENT.fullmatch(text):
+        return None
+    return _IdMatch(get_user_model(), F("id"), text, "pk")
 
 
 def query_matches(text: str) -> list[_Match]:
@@ -185,14 +194,15 @@ def statement_timeout(params: Any) -> Iterator[None]:
     if connection.vendor != "postgresql" or timeout <= 0 or not has_filters(params):
         yield
         return
+    nested = connection.in_atomic_block  # ATOMIC_REQUESTS, or a test's transaction
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                # is_local=true: the setting ends with this transaction (or savepoint's outer
-                # transaction, under ATOMIC_REQUESTS: reset below).
+                # is_local: the setting ends with this transaction; inside an outer one it
+                # is undone with the savepoint on error, and reset below otherwise.
                 cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout)])
             yield
-            if connection.in_atomic_block and transaction.get_connection().savepoint_ids:
+            if nested:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
     except OperationalError as exc:
