@@ -4,11 +4,11 @@
 wallets, external accounts, authenticators, the profile image: 7 queries for ``GET /me``).
 Now:
 
-1. the users, with their profile image joined and three ``EXISTS`` flags for allauth's
-   authenticator types (what ``two_factor_enabled``/``totp_enabled``/``backup_code_enabled``
-   need);
-2. every email address, phone number and web3 wallet of those users in one
-   ``UNION ALL`` (the three tables share the columns of ``Identification``);
+1. the users, with their profile image joined;
+2. every email address, phone number and web3 wallet of those users in one ``UNION ALL``
+   (the three tables share the columns of ``Identification``), with a fourth branch for the
+   types of their allauth authenticators (what ``two_factor_enabled``, ``totp_enabled`` and
+   ``backup_code_enabled`` read);
 3. their external accounts (which also resolve the identifiers' ``linked_to``).
 
 The rows fill Django's own prefetch caches, so ``user.email_addresses.all()`` and the rest
@@ -21,8 +21,8 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import connections
-from django.db.models import Exists, OuterRef
 
+AUTHENTICATOR = 3  # the ``kind`` of the authenticator rows in the union
 HANDLED = ("email_addresses", "phone_numbers", "web3_wallets", "external_accounts")
 MFA_FLAGS = {
     "_mfa_totp": "totp",
@@ -31,17 +31,8 @@ MFA_FLAGS = {
 }
 
 
-def mfa_annotations() -> dict[str, Any]:
-    from allauth.mfa.models import Authenticator
-
-    return {
-        flag: Exists(Authenticator.objects.filter(user_id=OuterRef("pk"), type=kind))
-        for flag, kind in MFA_FLAGS.items()
-    }
-
-
 def authenticator_types(user: Any) -> set[str] | None:
-    """The authenticator types read from the flags of query 1, or None if not loaded so."""
+    """The authenticator types read by query 2, or None if the user was not loaded so."""
     if not all(hasattr(user, flag) for flag in MFA_FLAGS):
         return None
     return {kind for flag, kind in MFA_FLAGS.items() if getattr(user, flag)}
@@ -79,6 +70,16 @@ def _identifiers_sql(user_ids: list[Any], alias: str) -> tuple[str, list[Any], l
             f"WHERE {quote('user_id')} IN ({marks})"
         )
         params.extend(user_ids)
+    from allauth.mfa.models import Authenticator
+
+    # Authenticators: their type in the ``id`` column (both text), the rest NULL.
+    padded = {"id": quote("type"), "user_id": quote("user_id"), "created_at": "NULL"}
+    select = ", ".join(f"{padded.get(c, 'NULL')} AS {quote(c)}" for c in columns)
+    branches.append(
+        f"SELECT {AUTHENTICATOR} AS kind, {select} FROM {quote(Authenticator._meta.db_table)} "
+        f"WHERE {quote('user_id')} IN ({marks})"
+    )
+    params.extend(user_ids)
     sql = " UNION ALL ".join(branches) + f" ORDER BY {quote('created_at')}, {quote('id')}"
     return sql, params, columns
 
@@ -127,8 +128,13 @@ def load_relations(users: list[Any], alias: str) -> None:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     converters = [_converters(model, connection) for model in models]
+    types: dict[Any, set[str]] = defaultdict(set)
+    id_position = columns.index("id") + 1
     for row in rows:
         kind = row[0]
+        if kind == AUTHENTICATOR:
+            types[row[columns.index("user_id") + 1]].add(row[id_position])
+            continue
         model = models[kind]
         values = [row[i] for i in layouts[kind]]
         for position, convert in converters[kind]:
@@ -146,11 +152,23 @@ def load_relations(users: list[Any], alias: str) -> None:
         _cache(user, "phone_numbers", phones)
         _cache(user, "web3_wallets", wallets)
         _cache(user, "external_accounts", accounts[user.pk])
+        for flag, kind in MFA_FLAGS.items():
+            setattr(user, flag, kind in types[user.pk])
+
+
+_CONVERTERS: dict[tuple[Any, str], list[tuple[int, Any]]] = {}
 
 
 def _converters(model: Any, connection: Any) -> list[tuple[int, Any]]:
     """The backend's value converters (SQLite returns datetimes and booleans as text and
-    integers), which a raw cursor does not apply."""
+    integers), which a raw cursor does not apply; worked out once per model and database."""
+    key = (model, connection.alias)
+    if key not in _CONVERTERS:
+        _CONVERTERS[key] = _find_converters(model, connection)
+    return _CONVERTERS[key]
+
+
+def _find_converters(model: Any, connection: Any) -> list[tuple[int, Any]]:
     result = []
     for position, field in enumerate(model._meta.concrete_fields):
         expression = field.get_col(model._meta.db_table)

@@ -34,7 +34,7 @@ class ClerkUserQuerySet(models.QuerySet):
             for lookup in self.model.extra_prefetches()
             if getattr(lookup, "prefetch_to", lookup) not in handled
         ]
-        queryset = self.select_related("profile_image").annotate(**loading.mfa_annotations())
+        queryset = self.select_related("profile_image")
         if extra:
             queryset = queryset.prefetch_related(*extra)
         queryset._load_relations = True
