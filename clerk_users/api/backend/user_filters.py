@@ -138,8 +138,9 @@ def _time(params: Any, name: str) -> datetime | None:
     return datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
-def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
-    """Apply every filter of contract §6 found in ``params`` (a QueryDict)."""
+def filter_users(queryset: QuerySet, params: Any, *, query: str = "union") -> QuerySet:
+    """Apply every filter of contract §6 found in ``params`` (a QueryDict); ``query`` says
+    how ``query=`` is written (``user_search.text_conditions``)."""
     conditions = Q()
     emails = [v.strip().lower() for v in _values(params, "email_address")]
     if emails:
@@ -179,7 +180,7 @@ def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
                 provider=provider, provider_user_id__in=provider_user_ids
             ).values("user_id")
         )
-    conditions &= user_search.text_conditions(params)
+    conditions &= user_search.text_conditions(params, query=query)
     conditions &= metadata_conditions(params)
     banned = parse_bool(params, "banned")
     if banned is not None:
@@ -243,6 +244,24 @@ class PrimaryIdentifierOrder:
         before = start + len(first) if first else self.with_value.count()
         rest_start = max(0, start - before)
         return first + list(self.without[rest_start : rest_start + (stop - start - len(first))])
+
+
+# From this offset on, a page is read as ids first (an index-only walk of the order's
+# ``(column, id)`` index), then those users (a deep ``OFFSET`` on full rows reads them all).
+DEEP_OFFSET = 1000
+
+
+def list_page(queryset: QuerySet, params: Any, offset: int, limit: int) -> list[Any]:
+    """The users of one ``GET /users`` page: filtered, ordered, ``offset``/``limit``."""
+    found = user_search.walk_page(queryset, params, order_users, offset, limit)
+    if found is not None:
+        return found
+    ordered = order_users(filter_users(queryset, params), params)
+    if offset < DEEP_OFFSET or not isinstance(ordered, QuerySet):
+        return list(ordered[offset : offset + limit])
+    ids = list(ordered.values_list("pk", flat=True)[offset : offset + limit])
+    users = {user.pk: user for user in queryset.filter(pk__in=ids)}
+    return [users[pk] for pk in ids if pk in users]
 
 
 def page(params: Any) -> tuple[int, int]:

@@ -140,8 +140,10 @@ def query_matches(text: str) -> list[_Match]:
     return [m for m in matches if m is not None]
 
 
-def text_conditions(params: Any) -> Q:
-    """The ``WHERE`` conditions of ``query`` and the ``*_query`` parameters in ``params``."""
+def text_conditions(params: Any, *, query: str = "union") -> Q:
+    """The ``WHERE`` conditions of ``query`` and the ``*_query`` parameters in ``params``;
+    ``query="walk"`` writes ``query`` as per-row tests, ``"skip"`` leaves it out (see
+    ``walk_page``)."""
     conditions = Q()
     email_query = (params.get("email_address_query") or "").strip()
     if email_query:
@@ -157,26 +159,63 @@ def text_conditions(params: Any) -> Q:
     name_query = (params.get("name_query") or "").strip()
     for word in name_query.split():
         conditions &= name_match(word).condition()
-    query = (params.get("query") or "").strip()
-    if query:
-        conditions &= _query_condition(query)
+    text = query_text(params)
+    if text and query != "skip":
+        conditions &= _query_condition(text, walk=query == "walk")
     return conditions
 
 
-def _query_condition(text: str) -> Q:
+def query_text(params: Any) -> str:
+    return (params.get("query") or "").strip()
+
+
+def _query_condition(text: str, *, walk: bool = False) -> Q:
     matches = query_matches(text)
     exact_external_id = Q(external_id=text)
-    if len(text) < TRIGRAM:
+    if walk or len(text) < TRIGRAM:
         # Dense matches: per-row tests in the page's order beat collecting every match.
         condition = exact_external_id
         for match in matches:
             condition |= match.exists()
         return condition
+    # One branch per table: the identifier tables' index scans, and the users table's
+    # conditions OR-ed (a BitmapOr of its trigram indexes: one pass over the matching rows).
+    own = exact_external_id
+    branches = []
+    for match in matches:
+        if match.user_field == "pk":
+            own |= match.exists()
+        else:
+            branches.append(match.user_ids())
     users = get_user_model()._default_manager
-    branches = [m.user_ids() for m in matches]
-    branches.append(users.filter(external_id=text).values("pk").order_by())
+    branches.append(users.filter(own).values("pk").order_by())
     first, *rest = branches
     return Q(pk__in=first.union(*rest))
+
+
+# How many users, in the page's order, a broad ``query`` tests one by one before it is
+# answered from the trigram indexes instead.
+WALK = 1000
+
+
+def walk_page(queryset: Any, params: Any, order: Any, offset: int, limit: int) -> list | None:
+    """A ``query`` that matches many users (``ali`` matches 8% of a realistic table) is
+    answered fastest by testing the first users in the page's order one by one; one that
+    matches few, from the trigram indexes (the union). Try the walk over the first ``WALK``
+    users (after the other filters) first: if it yields the page, that page is exact (the
+    first matches in order lie within the first users in order); else return None."""
+    text = query_text(params)
+    if len(text) < TRIGRAM or offset + limit > WALK // 10:
+        return None
+    from clerk_users.api.backend import user_filters
+
+    others = order(user_filters.filter_users(queryset, params, query="skip"), params)
+    if not hasattr(others, "values"):
+        return None  # an order written as two walks (primary identifiers): no walk
+    first = others.values("pk")[:WALK]
+    walked = order(queryset.filter(pk__in=first).filter(_query_condition(text, walk=True)), params)
+    rows = list(walked[: offset + limit])
+    return rows[offset:] if len(rows) == offset + limit else None
 
 
 def has_filters(params: Any) -> bool:

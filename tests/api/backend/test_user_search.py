@@ -285,3 +285,31 @@ def test_primary_identifier_orders_page_like_one_left_join(
         for size in (1, 2, 3, 10):
             page = [u.pk for u in ordered[start : start + size]]
             assert page == expected[start : start + size], (start, size)
+
+
+@pytest.mark.parametrize("text", [q for q in QUERIES if len(q.strip()) >= 3])
+def test_small_pages_of_a_query_are_the_same_walked_or_unioned(
+    api: Any, crowd: dict, make_user: Any, text: str
+) -> None:
+    for n in range(4):  # more users matching "example.com", "john", "555"...
+        make_user(email_address=f"john{n}@example.com", phone_number=f"+1415555{n:04d}")
+    users = list(User.objects.with_identifiers().order_by("-created_at", "-id"))
+    expected = [u.pk for u in users if u.pk in reference(users, text)]
+    for offset in range(len(expected) + 1):
+        page = api.get("/users", {"query": text, "limit": 2, "offset": offset})
+        assert [u["id"] for u in page.json()] == expected[offset : offset + 2], offset
+
+
+def test_deep_offsets_read_ids_first_and_keep_the_order(
+    api: Any, make_user: Any, monkeypatch: Any
+) -> None:
+    for _ in range(7):
+        make_user()
+    monkeypatch.setattr(user_filters, "DEEP_OFFSET", 2)
+    everyone = [u["id"] for u in api.get("/users", {"limit": 100}).json()]
+    for order in ("-created_at", "+username", "-last_sign_in_at"):
+        full = [u["id"] for u in api.get("/users", {"limit": 100, "order_by": order}).json()]
+        assert sorted(full) == sorted(everyone)
+        for offset in (2, 3, 6):
+            page = api.get("/users", {"limit": 3, "offset": offset, "order_by": order})
+            assert [u["id"] for u in page.json()] == full[offset : offset + 3]

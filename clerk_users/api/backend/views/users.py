@@ -115,11 +115,9 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
         params = request.query_params
         user_filters.check_known(params, user_filters.FILTER_PARAMS | user_filters.PAGE_PARAMS)
         limit, offset = user_filters.page(params)
-        queryset = user_filters.order_users(
-            user_filters.filter_users(users_queryset(), params), params
-        )
         with user_search.statement_timeout(params):
-            return Response([user_json(u) for u in queryset[offset : offset + limit]])
+            found = user_filters.list_page(users_queryset(), params, offset, limit)
+            return Response([user_json(u) for u in found])
 
     @extend_schema(
         operation_id="GetUsersCount",
