@@ -239,11 +239,20 @@ def statement_timeout(params: Any) -> Iterator[None]:
             with connection.cursor() as cursor:
                 # is_local: the setting ends with this transaction; inside an outer one it
                 # is undone with the savepoint on error, and reset below otherwise.
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout)])
+                # Also: no JIT (its compile time, ~30 ms, exceeds a whole indexed search) and
+                # room for the union's de-duplication in memory rather than on disk.
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true), "
+                    "set_config('jit', 'off', true), set_config('work_mem', '32MB', true)",
+                    [str(timeout)],
+                )
             yield
             if nested:
                 with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+                    cursor.execute(
+                        "SET LOCAL statement_timeout TO DEFAULT; SET LOCAL jit TO DEFAULT; "
+                        "SET LOCAL work_mem TO DEFAULT"
+                    )
     except OperationalError as exc:
         if _sqlstate(exc) != QUERY_CANCELED:
             raise
