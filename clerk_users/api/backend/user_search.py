@@ -178,9 +178,15 @@ def _query_condition(text: str, *, walk: bool = False) -> Q:
         for match in matches:
             condition |= match.exists()
         return condition
-    # One branch per table: the identifier tables' index scans, and the users table's
-    # conditions OR-ed (a BitmapOr of its trigram indexes: one pass over the matching rows).
-    own = exact_external_id
+    return Q(pk__in=_union(text))
+
+
+def _union(text: str) -> QuerySet:
+    """The ids of the users ``text`` matches: one branch per table, the identifier tables'
+    index scans and the users table's conditions OR-ed (a BitmapOr of its trigram indexes:
+    one pass over the matching rows)."""
+    matches = query_matches(text)
+    own = Q(external_id=text)
     branches = []
     for match in matches:
         if match.user_field == "pk":
@@ -190,7 +196,7 @@ def _query_condition(text: str, *, walk: bool = False) -> Q:
     users = get_user_model()._default_manager
     branches.append(users.filter(own).values("pk").order_by())
     first, *rest = branches
-    return Q(pk__in=first.union(*rest))
+    return first.union(*rest)
 
 
 # How many users, in the page's order, a broad ``query`` tests one by one before it is
