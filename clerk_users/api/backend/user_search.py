@@ -12,9 +12,10 @@ IDs, first and last names" partially; ``email_address_query``, ``phone_number_qu
   the SQL carries no ``UPPER()`` that would hide the index;
 - ``query`` is one ``pk IN (... UNION ...)`` over those matches: each branch a (bitmap) index
   scan, the union a semi-join, instead of an ``OR`` of subqueries that forces a scan of users;
-- a text shorter than a trigram cannot use the index and matches a large part of any table:
-  it becomes correlated ``EXISTS`` tests, so PostgreSQL walks users in the requested order
-  and stops at the page size;
+- a page of a ``query`` first tests the first ``WALK`` users of the page's order one by one
+  (``walk_page``): a broad query fills its page there without collecting every match;
+- a text shorter than a trigram cannot use the index: it is written as per-row ``EXISTS``
+  tests (bounded by the statement timeout when it is also rare);
 - phone numbers are matched on the digits of the text only when the text looks like a phone
   number (``+1 (415) 555``, ``5550111``): ``john1`` does not match every phone with a ``1``;
 - user ids are matched case-sensitively (they are base62), ``external_id`` exactly.
