@@ -1,7 +1,7 @@
 """Our ``GET /me`` and ``GET /users/{id}`` beside allauth's headless endpoints and a plain
 ``JsonResponse`` view, in one process, as requests per second and ratios.
 
-    .venv/bin/python benchmarks/peer.py [--seconds 3]
+    .venv/bin/python benchmarks/peer.py [--seconds 5]
 
 In-process through Django's test client (no network) on the test settings plus
 ``allauth.headless`` (SQLite in memory; ``DATABASE_URL`` selects PostgreSQL), for one signed-in
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 import types
@@ -61,8 +62,6 @@ def _urls() -> None:
 
 
 def _rate(client: Any, url: str, seconds: float, headers: dict[str, str]) -> float:
-    response = client.get(url, headers=headers)
-    assert response.status_code == 200, (url, response.status_code, response.content[:300])
     count, start = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - start) < seconds:
         client.get(url, headers=headers)
@@ -70,9 +69,22 @@ def _rate(client: Any, url: str, seconds: float, headers: dict[str, str]) -> flo
     return count / elapsed
 
 
+def _rates(rows: list[tuple[str, Any, str, dict]], seconds: float, rounds: int = 10) -> dict:
+    """Median rate of each row over ``rounds`` interleaved slices: a busy machine slows
+    every row alike instead of whichever ran during the busy moment."""
+    for _, client, url, headers in rows:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    samples: dict[str, list[float]] = {label: [] for label, *_ in rows}
+    for _ in range(rounds):
+        for label, client, url, headers in rows:
+            samples[label].append(_rate(client, url, seconds / rounds, headers))
+    return {label: statistics.median(values) for label, values in samples.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    parser.add_argument("--seconds", type=float, default=5.0, help="time per endpoint")
     args = parser.parse_args()
     _settings()
     import django
@@ -124,7 +136,7 @@ def main() -> None:
             ]
             engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
             print(f"database: {engine}; 1 user, 3 emails, 2 phones, 1 wallet; {args.seconds}s each")
-            results = {label: _rate(c, url, args.seconds, h) for label, c, url, h in rows}
+            results = _rates(rows, args.seconds)
             me = results["our Frontend GET /me"]
             for label, rate in results.items():
                 print(f"{label:<34} {rate:8.1f} req/s   GET /me / this: {me / rate:5.2f}x")

@@ -32,10 +32,15 @@ DeletedEnvelope = envelope_of("FrontendDeletedUserResponse", DeletedObjectSerial
 
 
 def load_user(user: Any, *, refresh: bool = False) -> Any:
-    """``user`` reloaded with everything the user JSON needs, in three queries
-    (``with_identifiers()``). ``refresh`` is kept for callers: the row is always re-read."""
-    model = type(user)
-    return model._default_manager.with_identifiers().get(pk=user.pk)
+    """``user`` with everything the user JSON needs: re-read with ``with_identifiers()``
+    (three queries) after a write, else the row authentication loaded plus its relations
+    (two queries, a third only for an uploaded profile image)."""
+    if refresh:
+        return type(user)._default_manager.with_identifiers().get(pk=user.pk)
+    from clerk_users.models import loading
+
+    loading.load_relations([user], user._state.db or "default")
+    return user
 
 
 def frontend_user_json(user: Any, *, refresh: bool = True) -> dict[str, Any]:
