@@ -59,11 +59,26 @@ def _apply(schema_editor: Any, model: Any, indexes: list[tuple[str, str]], *, ad
     table = schema_editor.quote_name(model._meta.db_table)
     for name, using in indexes:
         if add:
+            if _invalid(schema_editor, name):
+                # A concurrent build that failed leaves an INVALID index behind, which
+                # ``IF NOT EXISTS`` would keep: drop it and build again.
+                schema_editor.execute(f"DROP INDEX{concurrently} IF EXISTS {name}")
             schema_editor.execute(
                 f"CREATE INDEX{concurrently} IF NOT EXISTS {name} ON {table} USING {using}"
             )
         else:
             schema_editor.execute(f"DROP INDEX{concurrently} IF EXISTS {name}")
+
+
+def _invalid(schema_editor: Any, name: str) -> bool:
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s AND pg_table_is_visible(c.oid)",
+            [name],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def create_user_indexes(app_label: str, model_name: str) -> RunPythonCode:
