@@ -82,6 +82,9 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_ENDPOINTS_CACHE_TIMEOUT": 60,
     "WEBHOOK_TRIGGER": None,
     "WEBHOOK_ALLOWED_HOSTS": [],
+    # PostgreSQL: longest a filtered/searched GET /users or /users/count statement may run
+    # (milliseconds; 0 turns the limit off). Past it the request gets a 422, not a stuck worker.
+    "SEARCH_STATEMENT_TIMEOUT_MS": 2000,
 }
 
 
@@ -345,6 +348,10 @@ class AppSettings:
         """Hosts an endpoint may use even though they name this site (tests, same-host
         receivers on another port are allowed anyway)."""
         return list(self.get("WEBHOOK_ALLOWED_HOSTS"))
+
+    @property
+    def SEARCH_STATEMENT_TIMEOUT_MS(self) -> int:
+        return int(self.get("SEARCH_STATEMENT_TIMEOUT_MS"))
 
 
 app_settings = AppSettings()

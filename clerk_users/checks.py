@@ -173,4 +173,14 @@ def _check_values() -> list[Any]:
                     id="clerk_users.E010",
                 )
             )
+    timeout = app_settings.get("SEARCH_STATEMENT_TIMEOUT_MS")
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0:
+        problems.append(
+            Error(
+                f'CLERK_USERS["SEARCH_STATEMENT_TIMEOUT_MS"] must be an integer >= 0, '
+                f"not {timeout!r}.",
+                hint="Milliseconds a user search may run on PostgreSQL; 0 means no limit.",
+                id="clerk_users.E130",
+            )
+        )
     return problems

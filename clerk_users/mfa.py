@@ -28,6 +28,11 @@ WEBAUTHN = "webauthn"
 def _types(user: Any) -> set[str]:
     if not getattr(user, "pk", None):
         return set()
+    from clerk_users.models import loading
+
+    loaded = loading.authenticator_types(user)  # flags of ``with_identifiers()``
+    if loaded is not None:
+        return loaded
     cache = getattr(user, "_prefetched_objects_cache", {})
     if "authenticator_set" in cache:
         return {a.type for a in cache["authenticator_set"]}
@@ -53,6 +58,9 @@ def two_factor_enabled(user: Any) -> bool:
 
 def _forget_prefetch(user: Any) -> None:
     getattr(user, "_prefetched_objects_cache", {}).pop("authenticator_set", None)
+    from clerk_users.models import loading
+
+    loading.forget_authenticator_types(user)
 
 
 def _stamp(user: Any, was_enabled: bool) -> None:

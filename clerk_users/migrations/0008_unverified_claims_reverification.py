@@ -56,7 +56,7 @@ def encrypt_mfa_secrets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clerk_users", "0006_external_account_flows"),
+        ("clerk_users", "0007_search_indexes"),
         ("mfa", "0003_authenticator_type_uniq"),
     ]
 

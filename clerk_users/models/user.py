@@ -21,17 +21,42 @@ from .base import ClerkIDField
 
 
 class ClerkUserQuerySet(models.QuerySet):
-    def with_identifiers(self) -> ClerkUserQuerySet:
-        """Load users with every identifier and external account in a constant number of
-        queries (one per relation), whatever the number of users."""
-        from .identifiers import EmailAddress, PhoneNumber, Web3Wallet
+    _load_relations = False
 
-        return self.prefetch_related(
-            Prefetch("email_addresses", queryset=EmailAddress.objects.order_by("created_at", "id")),
-            Prefetch("phone_numbers", queryset=PhoneNumber.objects.order_by("created_at", "id")),
-            Prefetch("web3_wallets", queryset=Web3Wallet.objects.order_by("created_at", "id")),
-            *self.model.extra_prefetches(),
-        )
+    def with_identifiers(self) -> ClerkUserQuerySet:
+        """Load users with everything the user JSON reads in three queries, whatever the
+        number of users (see ``clerk_users.models.loading``)."""
+        from . import loading
+
+        handled = {*loading.HANDLED, "profile_image", "authenticator_set"}
+        extra = [
+            lookup
+            for lookup in self.model.extra_prefetches()
+            if getattr(lookup, "prefetch_to", lookup) not in handled
+        ]
+        queryset = self.select_related("profile_image")
+        if extra:
+            queryset = queryset.prefetch_related(*extra)
+        queryset._load_relations = True
+        return queryset
+
+    def _clone(self) -> Any:
+        clone = super()._clone()  # type: ignore[misc]
+        clone._load_relations = self._load_relations
+        return clone
+
+    def _fetch_all(self) -> None:
+        loaded = self._result_cache is not None  # type: ignore[has-type]
+        super()._fetch_all()  # type: ignore[misc]
+        if (
+            not loaded
+            and self._load_relations
+            and self._iterable_class is models.query.ModelIterable
+            and self._result_cache
+        ):
+            from . import loading
+
+            loading.load_relations(self._result_cache, self.db)
 
 
 class ClerkUserManager(BaseUserManager.from_queryset(ClerkUserQuerySet)):  # type: ignore[misc]
