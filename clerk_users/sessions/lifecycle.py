@@ -90,12 +90,8 @@ def _on_logout(sender: Any, request: Any = None, user: Any = None, **kwargs: Any
 
 
 def connect() -> None:
-    auth_signals.user_logged_in.connect(
-        _on_login, dispatch_uid="clerk_users.sessions.login"
-    )
-    auth_signals.user_logged_out.connect(
-        _on_logout, dispatch_uid="clerk_users.sessions.logout"
-    )
+    auth_signals.user_logged_in.connect(_on_login, dispatch_uid="clerk_users.sessions.login")
+    auth_signals.user_logged_out.connect(_on_logout, dispatch_uid="clerk_users.sessions.logout")
 
 
 # -- ending sessions ---------------------------------------------------------------------
