@@ -154,8 +154,8 @@ OPERATIONS: dict[tuple[str, str], str] = {
 
 # Natural status -> the documented statuses to try instead, nearest meaning first.
 NEAREST: dict[int, tuple[int, ...]] = {
-    400: (422,),  # bad input: 400 and 422 are the same complaint to a client
-    422: (400,),
+    400: (422, 403),  # bad input: 400 and 422 are the same complaint to a client
+    422: (400, 403),
     404: (403, 400, 422),  # "not yours to see" / "bad id"
     409: (422, 400),
     403: (400, 422),
