@@ -84,7 +84,10 @@ def import_digest(user: Any, digest: Any, hasher: Any) -> None:
         hashers.validate(hasher, digest)
     except hashers.MalformedDigest as exc:
         raise errors.format_invalid("password_digest", str(exc)) from None
-    user.password = hashers.encoded(hasher, digest)
+    encoded = hashers.encoded(hasher, digest)
+    if len(encoded) > type(user)._meta.get_field("password").max_length:
+        raise errors.format_invalid("password_digest", f"password_digest ({hasher}) is too long.")
+    user.password = encoded
     user.password_last_updated_at = timezone.now()
 
 

@@ -19,18 +19,18 @@ has not set a password here since (the stored password is still an imported dige
 from __future__ import annotations
 
 import csv
+import itertools
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
 
-from clerk_users import errors, identifiers, ids, metadata, passwords, users
-from clerk_users.imports import hashers
+from clerk_users import errors, identifiers, users
+from clerk_users.imports import bulk, hashers
+from clerk_users.imports.bulk import METADATA_COLUMNS, RowError
 
 COLUMNS = (
     "id",
@@ -47,8 +47,6 @@ COLUMNS = (
     "password_digest",
     "password_hasher",
 )
-METADATA_COLUMNS = ("public_metadata", "private_metadata", "unsafe_metadata")
-_LIST_SEPARATOR = re.compile(r"\s*[|,;]\s*")
 
 
 @dataclass
@@ -69,12 +67,7 @@ class Report:
         return self.created + self.updated + len(self.rejected)
 
 
-class RowError(Exception):
-    pass
-
-
-def _list(value: str | None) -> list[str]:
-    return [v for v in _LIST_SEPARATOR.split(value or "") if v]
+ROW_ERRORS = (errors.ClerkError, RowError, ValueError, DatabaseError)
 
 
 def _reason(exc: Exception) -> str:
@@ -87,9 +80,8 @@ def _reason(exc: Exception) -> str:
 def read_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line number where the record starts, row)`` for each record of the CSV."""
     reader = csv.DictReader(lines)
-    missing = [c for c in ("id",) if c not in (reader.fieldnames or [])]
-    if missing:
-        raise RowError(f"not a Clerk export: no {', '.join(missing)} column")
+    if "id" not in (reader.fieldnames or []):
+        raise RowError("not a Clerk export: no id column")
     unknown = set(reader.fieldnames or []) - set(COLUMNS) - set(METADATA_COLUMNS)
     if unknown:
         raise RowError(f"not a Clerk export: unknown columns {', '.join(sorted(unknown))}")
@@ -103,64 +95,86 @@ def import_clerk_csv(
     lines: Iterable[str],
     *,
     batch_size: int = 500,
-    on_row: Callable[[Report], None] | None = None,
+    on_batch: Callable[[Report], None] | None = None,
 ) -> Report:
-    """Import Clerk's CSV export from ``lines`` (see the module doc); returns the report."""
+    """Import Clerk's CSV export from ``lines`` (see the module doc); returns the report,
+    rejected rows in line order."""
     report = Report()
     rows = read_rows(lines)
-    while True:
+    while batch := list(itertools.islice(rows, batch_size)):
         with transaction.atomic():
-            count = 0
-            for line, row in rows:
-                try:
-                    with transaction.atomic():
-                        created = import_row(row)
-                except (errors.ClerkError, RowError, ValueError, DatabaseError) as exc:
-                    report.rejected.append(Rejected(line, row.get("id", ""), _reason(exc)))
-                else:
-                    report.created += created
-                    report.updated += not created
-                if on_row is not None:
-                    on_row(report)
-                count += 1
-                if count >= batch_size:
-                    break
-        if count < batch_size:
-            return report
+            _import_batch(batch, report)
+        if on_batch is not None:
+            on_batch(report)
+    report.rejected.sort(key=lambda r: r.line)
+    return report
+
+
+def _reject(report: Report, line: int, row: dict[str, str], exc: Exception) -> None:
+    report.rejected.append(Rejected(line, row.get("id", ""), _reason(exc)))
+
+
+def _import_batch(batch: list[tuple[int, dict[str, str]]], report: Report) -> None:
+    """New users through ``bulk`` (a few queries for the batch), known ones (updates) and
+    whatever the bulk insert could not take row by row, each in its own savepoint."""
+    model = get_user_model()
+    known = set(
+        model._default_manager.filter(pk__in=[r.get("id", "") for _, r in batch]).values_list(
+            "pk", flat=True
+        )
+    )
+    fresh: list[tuple[int, dict[str, str], bulk.Prepared]] = []
+    one_by_one: list[tuple[int, dict[str, str]]] = []
+    ids_in_batch: set[str] = set()
+    for line, row in batch:
+        user_id = row.get("id", "")
+        if user_id in known or user_id in ids_in_batch:
+            one_by_one.append((line, row))  # an update (a repeated id updates too)
+            continue
+        try:
+            fresh.append((line, row, bulk.prepare(row)))
+            ids_in_batch.add(user_id)
+        except ROW_ERRORS as exc:
+            _reject(report, line, row, exc)
+    seen = bulk.taken([p for _, _, p in fresh])
+    insertable = []
+    for line, row, prepared in fresh:
+        try:
+            bulk.check_unique(prepared, seen)
+            insertable.append((line, row, prepared))
+        except errors.ClerkError as exc:
+            _reject(report, line, row, exc)
+    try:
+        with transaction.atomic():
+            bulk.insert([p for _, _, p in insertable])
+        report.created += len(insertable)
+    except DatabaseError:  # a concurrent writer took a value: redo these rows one by one
+        one_by_one = [(line, row) for line, row, _ in insertable] + one_by_one
+    for line, row in one_by_one:
+        try:
+            with transaction.atomic():
+                created = import_row(row)
+        except ROW_ERRORS as exc:
+            _reject(report, line, row, exc)
+        else:
+            report.created += created
+            report.updated += not created
 
 
 def import_row(row: dict[str, str]) -> bool:
-    """Create or update the user of one row; True when created. Raises on bad input."""
+    """Create or update the user of one row (the slow path, one query at a time, through
+    the identifier rules); True when created. Raises on bad input."""
     model = get_user_model()
     user_id = row.get("id", "")
-    if not ids.is_valid(user_id, "user"):
-        raise RowError(f"id {user_id!r} is not a Clerk user id (user_ + 27 base62 characters)")
     user = model._default_manager.filter(pk=user_id).first()
     created = user is None
     if user is None:
-        user = model(pk=user_id)
-        user.created_at = datetime.fromtimestamp(ids.timestamp_of(user_id), tz=UTC)
-        user.set_unusable_password()
-    user.first_name = users._optional_str(row.get("first_name"), "first_name", 150)
-    user.last_name = users._optional_str(row.get("last_name"), "last_name", 150)
-    user.username = users.normalize_username(row.get("username") or None)
-    for name in METADATA_COLUMNS:
-        if row.get(name):
-            try:
-                value = json.loads(row[name])
-            except ValueError:
-                raise errors.format_invalid(name, f"{name} is not JSON.") from None
-            setattr(user, name, metadata.validate(value, name))
-    digest, hasher = row.get("password_digest"), row.get("password_hasher")
-    if (digest or hasher) and (
-        created or hashers.split(user.password) or not user.has_usable_password()
-    ):
-        passwords.import_digest(user, digest, hasher)
+        user = bulk.new_user(user_id)
+    bulk.apply_profile(user, row, created=created)
     users._save(user, force_insert=created)
-    primary_email = row.get("primary_email_address") or None
-    primary_phone = row.get("primary_phone_number") or None
-    _identifiers(user, "email_address", row, primary_email)
-    _identifiers(user, "phone_number", row, primary_phone)
+    for kind in ("email_address", "phone_number"):
+        values, primary = bulk.wanted_identifiers(kind, row)
+        _identifiers(user, kind, values, primary)
     if row.get("totp_secret"):
         from clerk_users import mfa
 
@@ -168,40 +182,24 @@ def import_row(row: dict[str, str]) -> bool:
     return created
 
 
-def _identifiers(user: Any, kind: str, row: dict[str, str], primary: str | None) -> None:
-    plural = f"{kind}es" if kind == "email_address" else f"{kind}s"
-    verified = _list(row.get(f"verified_{plural}"))
-    unverified = _list(row.get(f"unverified_{plural}"))
-    if primary and primary not in verified:
-        if primary in unverified:
-            raise errors.ClerkError(
-                "form_param_value_invalid",
-                "is invalid",
-                long_message=f"primary_{kind} {primary} is unverified; a primary must be verified.",
-                param_name=f"primary_{kind}",
-            )
-        verified.insert(0, primary)  # Clerk's primary is always verified
-    normalize = identifiers.NORMALIZERS[kind]
-    wanted = [(normalize(v, kind), True) for v in verified]
-    wanted += [(normalize(v, kind), False) for v in unverified]
-    primary_value = normalize(primary, kind) if primary else None
-    for value, is_verified in wanted:
+def _identifiers(user: Any, kind: str, values: list[tuple[str, bool]], primary: str | None) -> None:
+    for value, is_verified in values:
         existing = identifiers.find(kind, value)
         if existing is not None and existing.user_id != user.pk:
             raise errors.identifier_exists(kind, identifiers.WHAT[kind])
         if existing is None:
-            existing = identifiers.create_identifier(
+            identifiers.create_identifier(
                 user,
                 kind,
                 value,
                 verified=is_verified,
                 strategy="admin",
-                primary=is_verified and value == primary_value,
+                primary=is_verified and value == primary,
             )
         elif is_verified and not existing.is_verified:
             identifiers.verify(existing)
-    if primary_value:
-        current = identifiers.find(kind, primary_value)
+    if primary:
+        current = identifiers.find(kind, primary)
         if current is not None and getattr(user, f"primary_{kind}_id") != current.pk:
             identifiers.set_primary(user, current, kind)
 

@@ -60,7 +60,7 @@ class Command(BaseCommand):
             lines = _Counted(handle)
 
             def progress(report: clerk_csv.Report) -> None:
-                if tty and report.rows % 100 == 0:
+                if tty:
                     rate = report.rows / max(time.monotonic() - started, 1e-6)
                     percent = min(100, 100 * lines.read // total)
                     sys.stderr.write(f"\r{percent:3d}%  {report.rows} rows  {rate:.0f} rows/s")
@@ -69,7 +69,7 @@ class Command(BaseCommand):
             try:
                 with suppress_webhooks(not options["webhooks"]):
                     report = clerk_csv.import_clerk_csv(
-                        lines, batch_size=options["batch_size"], on_row=progress
+                        lines, batch_size=options["batch_size"], on_batch=progress
                     )
             except (clerk_csv.RowError, csv.Error, UnicodeDecodeError) as exc:
                 raise CommandError(f"{path}: {exc}") from None
