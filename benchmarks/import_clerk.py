@@ -50,10 +50,10 @@ def write_export(path: str, rows: int, offset: int) -> None:
                     "last_name": f"Last{n}",
                     "username": f"user_{n:08d}",
                     "primary_email_address": f"user{n}@example.com",
-                    "primary_phone_number": f"+1415{n:07d}",
+                    "primary_phone_number": f"+1415{2_000_000 + n}",
                     "verified_email_addresses": f"user{n}@example.com",
                     "unverified_email_addresses": f"other{n}@example.com",
-                    "verified_phone_numbers": f"+1415{n:07d}",
+                    "verified_phone_numbers": f"+1415{2_000_000 + n}",
                     "unverified_phone_numbers": "",
                     "totp_secret": "",
                     "password_digest": DIGEST,
@@ -109,6 +109,8 @@ def main() -> None:
                 path = str(Path(tmp) / f"export_{rows}.csv")
                 write_export(path, rows, offset)
                 elapsed, before, peak, report = timed_import(path, args.batch_size)
+                if report.rejected:  # type: ignore[attr-defined]
+                    print("first rejection:", report.rejected[0])  # type: ignore[attr-defined]
                 print(
                     f"{rows:>7} rows: {elapsed:7.1f}s  {rows / elapsed:6.0f} rows/s  "
                     f"RSS {before:.0f} MB -> peak {peak:.0f} MB (+{peak - before:.0f} MB)  "

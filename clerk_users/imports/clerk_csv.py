@@ -118,16 +118,20 @@ def _import_batch(batch: list[tuple[int, dict[str, str]]], report: Report) -> No
     """New users through ``bulk`` (a few queries for the batch), known ones (updates) and
     whatever the bulk insert could not take row by row, each in its own savepoint."""
     model = get_user_model()
-    known = set(
-        model._default_manager.filter(pk__in=[r.get("id", "") for _, r in batch]).values_list(
-            "pk", flat=True
-        )
-    )
+    known = {
+        user.pk: user
+        for user in model._default_manager.filter(
+            pk__in=[r.get("id", "") for _, r in batch]
+        ).prefetch_related("email_addresses", "phone_numbers")
+    }
     fresh: list[tuple[int, dict[str, str], bulk.Prepared]] = []
     one_by_one: list[tuple[int, dict[str, str]]] = []
     ids_in_batch: set[str] = set()
     for line, row in batch:
         user_id = row.get("id", "")
+        if user_id in known and user_id not in ids_in_batch and bulk.unchanged(known[user_id], row):
+            report.updated += 1  # a rerun: nothing to write
+            continue
         if user_id in known or user_id in ids_in_batch:
             one_by_one.append((line, row))  # an update (a repeated id updates too)
             continue

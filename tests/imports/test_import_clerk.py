@@ -183,3 +183,13 @@ def test_export_names_django_digests_as_clerk_hashers() -> None:
     assert clerk_csv.digest_for_clerk("argon2$argon2id$v=19$x") == ("$argon2id$v=19$x", "argon2id")
     assert clerk_csv.digest_for_clerk("md5$salt$abc") == ("", "")
     assert clerk_csv.digest_for_clerk("!unusable") == ("", "")
+
+
+def test_an_unchanged_rerun_writes_nothing(django_assert_max_num_queries: Any) -> None:
+    run(EXPORT)
+    data = rows(EXPORT)
+    lines = EXPORT.read_text().splitlines(keepends=True)
+    # One row has a TOTP secret (stored encrypted: always re-applied); the others only read.
+    with django_assert_max_num_queries(30):
+        report = clerk_csv.import_clerk_csv(lines)
+    assert (report.created, report.updated, report.rejected) == (0, len(data), [])
