@@ -110,7 +110,6 @@ def new_user(user_id: str) -> Any:
         raise RowError(f"id {user_id!r} is not a Clerk user id (user_ + 27 base62 characters)")
     user = get_user_model()(pk=user_id)
     user.created_at = datetime.fromtimestamp(ids.timestamp_of(user_id), tz=UTC)
-    user.set_unusable_password()
     return user
 
 
@@ -118,6 +117,8 @@ def prepare(row: dict[str, str]) -> Prepared:
     """Validate a row of a user new to this site; raises on any bad value."""
     user = new_user(row.get("id", ""))
     apply_profile(user, row, created=True)
+    if not user.password:  # no digest in the export: no password until one is set here
+        user.set_unusable_password()
     emails, primary_email = wanted_identifiers("email_address", row)
     phones, primary_phone = wanted_identifiers("phone_number", row)
     totp = row.get("totp_secret") or None

@@ -175,6 +175,8 @@ def import_row(row: dict[str, str]) -> bool:
     if user is None:
         user = bulk.new_user(user_id)
     bulk.apply_profile(user, row, created=created)
+    if not user.password:
+        user.set_unusable_password()
     users._save(user, force_insert=created)
     for kind in ("email_address", "phone_number"):
         values, primary = bulk.wanted_identifiers(kind, row)

@@ -193,3 +193,16 @@ def test_an_unchanged_rerun_writes_nothing(django_assert_max_num_queries: Any) -
     with django_assert_max_num_queries(30):
         report = clerk_csv.import_clerk_csv(lines)
     assert (report.created, report.updated, report.rejected) == (0, len(data), [])
+
+
+def test_readme_leaving_clerk_examples_run() -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Leaving Clerk") :]
+    section = section[: section.index("\n## ")]
+    command = re.search(r"```bash\n(.*?)```", section, re.S).group(1).split()
+    assert command[:3] == ["python", "manage.py", "clerk_users_import_clerk"]
+    _, _, code = run(EXPORT)
+    assert code == 0
+    exec(compile(re.search(r"```python\n(.*?)```", section, re.S).group(1), "README", "exec"), {})
