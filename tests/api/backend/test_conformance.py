@@ -183,3 +183,22 @@ def test_user_organization_lists_are_empty_pages(api: Any, clerk: Any, user: Any
     assert devices.data == [] and devices.total_count == 0
     assert api.get(f"/users/{user.pk}/organization_memberships", {"limit": 0}).status_code == 403
     assert api.get("/users/user_missing/trusted_devices").status_code == 404
+
+
+def test_send_limit_is_typed_on_both_prepares(clerk: Any, user: Any) -> None:
+    """A second code within the cooldown: phone prepare documents 429, email prepare does
+    not (400 there, Retry-After kept); both are ClerkErrors."""
+    email = clerk.email_addresses.create(
+        request={"user_id": user.pk, "email_address": "again@example.com"}
+    )
+    phone = clerk.phone_numbers.create(request={"user_id": user.pk, "phone_number": "+14155550188"})
+    clerk.email_addresses.prepare_verification(email_address_id=email.id)
+    clerk.phone_numbers.prepare_verification(phone_number_id=phone.id)
+    with pytest.raises(models.ClerkErrors) as info:
+        clerk.email_addresses.prepare_verification(email_address_id=email.id)
+    assert info.value.raw_response.status_code == 400
+    assert info.value.data.errors[0].code == "too_many_requests"
+    assert int(info.value.raw_response.headers["Retry-After"]) >= 1
+    with pytest.raises(models.ClerkErrors) as info:
+        clerk.phone_numbers.prepare_verification(phone_number_id=phone.id)
+    assert info.value.raw_response.status_code == 429

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clerk_users import errors
-from clerk_users.api.backend import paging, user_filters
+from clerk_users.api.backend import paging
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.backend.schema import with_errors
 from clerk_users.api.frontend.views.sessions import jwks_response
@@ -54,17 +54,6 @@ def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
         if key not in allowed:
             raise errors.param_unknown(key)
     return dict(data)
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    # ASCII digits only (``int`` also takes "+5", " 5", "1_0" and non-ASCII digits).
-    value = int(str(raw)) if user_filters.INTEGER_RE.fullmatch(str(raw)) else low - 1
-    if not low <= value <= high:
-        raise errors.format_invalid(name, f"{name} must be an integer from {low} to {high}.")
-    return value
 
 
 class CreateSessionBody(serializers.Serializer):
