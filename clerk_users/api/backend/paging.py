@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 
 from clerk_users import errors
 from clerk_users.api.backend import user_filters
@@ -90,3 +92,43 @@ def after_cursor(queryset: QuerySet, params: Any, model: Any) -> QuerySet:
     if order.startswith("-"):
         return queryset.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
     return queryset.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk))
+
+
+def schema_parameters(*, paginated: bool = True) -> list[OpenApiParameter]:
+    """``limit``/``offset`` (and ``paginated``) for the OpenAPI description of a list."""
+    params = [
+        OpenApiParameter(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": user_filters.MAX_LIMIT},
+            description="1 to 500, default 10",
+        ),
+        OpenApiParameter("offset", {"type": "integer", "minimum": 0}, description=">= 0"),
+    ]
+    if paginated:
+        params.append(
+            OpenApiParameter(
+                "paginated",
+                OpenApiTypes.BOOL,
+                description='true: {"data": [...], "total_count": N} instead of an array',
+            )
+        )
+    return params
+
+
+def list_or_page(component: str) -> dict[str, Any]:
+    """The raw OpenAPI response schema of a list that ``paginated=true`` turns into a page
+    (``component``: the item's schema, registered by the item's own operations)."""
+    item = {"$ref": f"#/components/schemas/{component}"}
+    return {
+        "oneOf": [
+            {"type": "array", "items": item},
+            {
+                "type": "object",
+                "properties": {
+                    "data": {"type": "array", "items": item},
+                    "total_count": {"type": "integer"},
+                },
+                "required": ["data", "total_count"],
+            },
+        ]
+    }

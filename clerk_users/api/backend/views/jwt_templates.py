@@ -33,7 +33,11 @@ def _get(template_id: str) -> Any:
 
 
 class JWTTemplateListView(BackendAPIView):
-    @extend_schema(operation_id="ListJWTTemplates", responses=JWTTemplateSerializer(many=True))
+    @extend_schema(
+        operation_id="ListJWTTemplates",
+        parameters=paging.schema_parameters(),
+        responses={200: paging.list_or_page("JWTTemplate")},
+    )
     def get(self, request: Request) -> Response:
         queryset = JWTTemplate.objects.order_by("-created_at", "-id")
         return self.respond(paging.list_response(queryset, request.query_params, jwt_template_json))

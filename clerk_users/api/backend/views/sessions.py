@@ -12,7 +12,8 @@ from typing import Any
 
 import jwt
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -64,7 +65,16 @@ class CreateSessionBody(serializers.Serializer):
 
 
 class SessionListView(BackendAPIView):
-    @extend_schema(operation_id="GetSessionList", responses=SessionSerializer(many=True))
+    @extend_schema(
+        operation_id="GetSessionList",
+        parameters=[
+            OpenApiParameter("user_id", OpenApiTypes.STR, description="user_id or client_id"),
+            OpenApiParameter("client_id", OpenApiTypes.STR),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=sorted(LIST_STATUSES)),
+            *paging.schema_parameters(),
+        ],
+        responses={200: paging.list_or_page("Session")},
+    )
     def get(self, request: Request) -> Response:
         params = request.query_params
         if not params.get("user_id") and not params.get("client_id"):

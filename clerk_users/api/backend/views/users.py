@@ -12,7 +12,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -131,7 +132,14 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
     @extend_schema(
         operation_id="GetUserList",
         description=METADATA_FILTER_DESCRIPTION,
-        parameters=user_filter_parameters(paginated=True),
+        parameters=[
+            *user_filter_parameters(paginated=True),
+            OpenApiParameter(
+                "starting_after",
+                OpenApiTypes.STR,
+                description="A user id: the users after it (created_at orderings, no offset)",
+            ),
+        ],
         responses=with_errors({200: BackendUserSerializer(many=True)}),
     )
     def list(self, request: Request) -> Response:
