@@ -206,3 +206,20 @@ def test_readme_leaving_clerk_examples_run() -> None:
     _, _, code = run(EXPORT)
     assert code == 0
     exec(compile(re.search(r"```python\n(.*?)```", section, re.S).group(1), "README", "exec"), {})
+
+
+def test_progress_line_on_a_terminal_only(monkeypatch: Any) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    run(EXPORT, "--batch-size", "5")
+    drawn = terminal.getvalue()
+    assert drawn.count("\r") == 4 and "100%" in drawn and "rows/s" in drawn  # 16 rows / 5
+    User.objects.all().delete()
+    quiet = Terminal()
+    monkeypatch.setattr("sys.stderr", quiet)
+    run(EXPORT, "--no-progress")
+    assert "\r" not in quiet.getvalue()
