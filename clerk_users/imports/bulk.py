@@ -108,7 +108,7 @@ def apply_profile(user: Any, row: dict[str, str], *, created: bool) -> None:
 def new_user(user_id: str) -> Any:
     if not ids.is_valid(user_id, "user"):
         raise RowError(f"id {user_id!r} is not a Clerk user id (user_ + 27 base62 characters)")
-    user = get_user_model()(pk=user_id)
+    user = get_user_model()(id=user_id)  # id=, not pk=: no throwaway id generated
     user.created_at = datetime.fromtimestamp(ids.timestamp_of(user_id), tz=UTC)
     return user
 
