@@ -1,15 +1,16 @@
 """Passwords and lockout (contract §3).
 
 Passwords go through Django's hashers and ``AUTH_PASSWORD_VALIDATORS``. Users imported with a
-bcrypt ``password_digest`` keep signing in: the digest is stored in Django's ``bcrypt$`` format
-(``BCryptPasswordHasher`` must be in ``PASSWORD_HASHERS``; a system check says so) and is
-upgraded to the site's first hasher on the next successful sign-in. Every failed check counts
+``password_digest`` of any hasher of Clerk's list keep signing in: the digest is stored as
+``clerk_<hasher>$<digest>``, checked here by ``clerk_users.imports.hashers`` (whatever
+``PASSWORD_HASHERS`` holds) and upgraded to the site's first hasher on the next successful
+sign-in. (Digests imported before this stored bcrypt as Django's ``bcrypt$``, which Django's
+``BCryptPasswordHasher`` still checks.) Every failed check counts
 toward the lockout: ``LOCKOUT_MAX_ATTEMPTS`` failures lock the user for ``LOCKOUT_DURATION``.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -20,10 +21,9 @@ from django.utils import timezone
 
 from clerk_users import errors, lockout
 from clerk_users.app_settings import app_settings
+from clerk_users.imports import hashers
 
-SUPPORTED_DIGESTS = ("bcrypt",)
-# Modular crypt format: version, two-digit cost, 22 characters of salt + 31 of hash.
-BCRYPT_DIGEST = re.compile(r"\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}")
+SUPPORTED_DIGESTS = hashers.SUPPORTED
 
 
 def validate_new_password(password: Any, user: Any = None, param: str = "password") -> str:
@@ -68,7 +68,8 @@ def refuse_password_and_digest(password: Any, digest: Any) -> None:
 
 
 def import_digest(user: Any, digest: Any, hasher: Any) -> None:
-    """Store a password digest exported from another system (Clerk exports bcrypt)."""
+    """Store a password digest exported from Clerk (or anything Clerk imports from), refusing
+    an unknown hasher or a digest that is not of its hasher's layout, with the hasher named."""
     if hasher not in SUPPORTED_DIGESTS:
         raise errors.ClerkError(
             "form_param_value_invalid",
@@ -76,13 +77,16 @@ def import_digest(user: Any, digest: Any, hasher: Any) -> None:
             long_message=f"password_hasher must be one of: {', '.join(SUPPORTED_DIGESTS)}.",
             param_name="password_hasher",
         )
-    if not isinstance(digest, str) or not BCRYPT_DIGEST.fullmatch(digest):
-        raise errors.format_invalid(
-            "password_digest",
-            "password_digest is not a bcrypt digest ($2a$, $2b$ or $2y$, a two-digit cost, "
-            "then 53 characters of salt and hash).",
-        )
-    user.password = f"bcrypt${digest}"
+    if not isinstance(digest, str) or not digest:
+        raise errors.format_invalid("password_digest", f"password_digest ({hasher}) is missing.")
+    try:
+        hashers.validate(hasher, digest)
+    except hashers.MalformedDigest as exc:
+        raise errors.format_invalid("password_digest", str(exc)) from None
+    encoded = hashers.encoded(hasher, digest)
+    if len(encoded) > type(user)._meta.get_field("password").max_length:
+        raise errors.format_invalid("password_digest", f"password_digest ({hasher}) is too long.")
+    user.password = encoded
     user.password_last_updated_at = timezone.now()
 
 
@@ -97,6 +101,13 @@ def check_password(user: Any, raw_password: str, *, count_failure: bool = True) 
         type(user).objects.filter(pk=user.pk).update(password=user.password)
 
     def compare() -> bool:
+        if hashers.split(user.password or "") is not None:
+            # An imported digest: checked by its own verifier, then re-hashed with the site's
+            # first hasher (the upgrade Django does for its own hashers' ``must_update``).
+            ok = isinstance(raw_password, str) and hashers.verify(raw_password, user.password)
+            if ok:
+                setter(raw_password)
+            return bool(ok)
         try:
             return bool(django_check_password(raw_password, user.password, setter))
         except ValueError:  # bcrypt>=5 refuses passwords over 72 bytes

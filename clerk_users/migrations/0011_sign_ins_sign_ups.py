@@ -9,7 +9,7 @@ import clerk_users.models.base
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clerk_users", "0009_webhooks"),
+        ("clerk_users", "0010_password_digest_length"),
     ]
 
     operations = [

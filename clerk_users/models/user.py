@@ -104,6 +104,8 @@ class ClerkUserManager(BaseUserManager.from_queryset(ClerkUserQuerySet)):  # typ
 
 class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     id = ClerkIDField(prefix="user", primary_key=True)
+    # Longer than Django's 128: digests imported from Clerk (scrypt, PBKDF2-SHA512) are longer.
+    password = models.CharField("password", max_length=512)
     username = models.CharField(max_length=64, unique=True, null=True, blank=True)
     first_name = models.CharField(max_length=150, blank=True, default="")
     last_name = models.CharField(max_length=150, blank=True, default="")

@@ -61,6 +61,12 @@ def forget_endpoints() -> None:
 
 
 def subscribed(event_type: str) -> list[str]:
+    """Endpoints that receive ``event_type``; none while an import suppresses webhooks
+    (``clerk_users_import_clerk`` without ``--webhooks``)."""
+    from clerk_users.imports.context import webhooks_suppressed
+
+    if webhooks_suppressed():
+        return []
     return [pk for pk, types in endpoint_rows() if not types or event_type in types]
 
 

@@ -25,7 +25,7 @@ from clerk_users.sessions import signing_keys, tokens
 from tests.sessions.helpers import forge, make_session, pem, public_key, public_pem, settings_keys
 
 __all__ = ["settings_keys"]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository (tests/sessions/ -> ../..)
 FRONTEND_JWKS = "/api/frontend/v1/.well-known/jwks.json"
 
 
