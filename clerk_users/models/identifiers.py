@@ -153,6 +153,12 @@ class EmailAddress(Identification):
                 F("user"), Lower("email_address"), name="clerk_users_email_user_unique"
             ),
         ]
+        # Lookups by value across users (sign-in, claims, exact filters): the unique indexes
+        # above are partial (verified only) or lead with the user.
+        indexes = [
+            models.Index(fields=["email_address"], name="clerk_users_email_idx"),
+            models.Index(Lower("email_address"), name="clerk_users_email_lower_idx"),
+        ]
 
 
 class PhoneNumber(Identification):
@@ -182,6 +188,7 @@ class PhoneNumber(Identification):
                 fields=["user", "phone_number"], name="clerk_users_phone_user_unique"
             ),
         ]
+        indexes = [models.Index(fields=["phone_number"], name="clerk_users_phone_idx")]
 
 
 class Web3Wallet(Identification):
@@ -202,6 +209,10 @@ class Web3Wallet(Identification):
             models.UniqueConstraint(
                 F("user"), Lower("web3_wallet"), name="clerk_users_wallet_user_unique"
             ),
+        ]
+        indexes = [
+            models.Index(fields=["web3_wallet"], name="clerk_users_wallet_idx"),
+            models.Index(Lower("web3_wallet"), name="clerk_users_wallet_lower_idx"),
         ]
 
 

@@ -23,10 +23,11 @@ def report_mail(template_prefix: str, email: str, message: Any, context: dict[st
     user = context.get("user")
     user_id = getattr(user, "pk", None)
     if user_id is None:
+        from clerk_users import normalization
         from clerk_users.models import EmailAddress
 
         user_id = (
-            EmailAddress.objects.filter(email_address__iexact=email)
+            EmailAddress.objects.filter(email_address=normalization.email_key(email) or email)
             .values_list("user_id", flat=True)
             .first()
         )
