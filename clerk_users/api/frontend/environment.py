@@ -296,9 +296,9 @@ def display_config_json(request: Any) -> dict[str, Any]:
 def reverification_enabled() -> bool:
     """``auth_config.reverification``: with it on, ClerkJS's components stop asking for the
     current password (``<UserProfile/>``'s password form) and rely on the server answering
-    403 ``session_reverification_required`` instead. Off until the Frontend API enforces
-    reverification (contract §10); then this returns True."""
-    return False
+    403 ``session_reverification_required`` instead. On whenever the Frontend API enforces
+    reverification (``REVERIFICATION_MAX_AGE`` not None)."""
+    return app_settings.REVERIFICATION_MAX_AGE is not None
 
 
 def environment_json(request: Any) -> dict[str, Any]:

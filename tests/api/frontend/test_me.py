@@ -271,10 +271,23 @@ def test_change_password_wrong_current_password_locks_after_the_limit(api, user,
     assert error_code(response) == "user_locked"
 
 
+def test_change_password_needs_the_current_one_only_without_reverification(api, user, settings):
+    """ClerkJS sends no current password when the environment announces reverification: the
+    session's fresh verification stands for it. With reverification off it is required."""
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "REVERIFICATION_MAX_AGE": None}
+    response = api.post("me/change_password", {"new_password": "a new long passphrase"})
+    assert response.status_code == 422
+    assert error_code(response) == "form_param_missing"
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "REVERIFICATION_MAX_AGE": 600}
+    response = api.post("me/change_password", {"new_password": "a new long passphrase"})
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.check_password("a new long passphrase")
+
+
 @pytest.mark.parametrize(
     ("payload", "code", "param"),
     [
-        ({"new_password": "a new long passphrase"}, "form_param_missing", "current_password"),
         ({"current_password": "correct horse battery"}, "form_param_missing", "new_password"),
         (
             {"current_password": "correct horse battery", "new_password": "short"},

@@ -22,6 +22,7 @@ from clerk_users.api.frontend.serializers.me import (
     UpdateMeInput,
 )
 from clerk_users.api.serializers import DeletedObjectSerializer, FrontendUserSerializer, user_json
+from clerk_users.app_settings import app_settings
 from clerk_users.sessions import lifecycle as sessions
 from clerk_users.sessions import reverification
 from clerk_users.sessions.reverification import reverification_required
@@ -104,7 +105,7 @@ class MeViewSet(FrontendViewSet):
         params = read_params(request, ChangePasswordInput)
         user: Any = request.user
         if user.password_enabled:
-            check_current_password(user, params.get("current_password"))
+            check_current_password_unless_reverified(user, params.get("current_password"))
         passwords.validate_new_password(params["new_password"], user, param="new_password")
         passwords.set_password(user, params["new_password"], skip_checks=True, save=False)
         user.save(update_fields=["password", "password_last_updated_at", "updated_at"])
@@ -143,11 +144,19 @@ class MeViewSet(FrontendViewSet):
                 long_message="This site requires a password: it cannot be removed.",
                 status=403,
             )
-        check_current_password(user, params.get("current_password"))
+        check_current_password_unless_reverified(user, params.get("current_password"))
         user.set_unusable_password()
         user.save(update_fields=["password", "updated_at"])
         sessions.keep_signed_in_after_password_change(request._request, user)
         return self.respond(frontend_user_json(user))
+
+
+def check_current_password_unless_reverified(user: Any, current: Any) -> None:
+    """With reverification on, the ``@reverification_required`` check that let the request
+    through stands for the current password, as on Clerk (ClerkJS's ``<UserProfile/>`` then
+    sends none); a password that is sent is still checked. With it off, it is required."""
+    if current or app_settings.REVERIFICATION_MAX_AGE is None:
+        check_current_password(user, current)
 
 
 def check_current_password(user: Any, current: Any) -> None:
