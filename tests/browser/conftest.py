@@ -103,7 +103,7 @@ def context(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.blocked = []
     context.route("**/*", route_guard(context.blocked))
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # a loaded CI machine is slow, not broken
     yield context
     blocked = list(context.blocked)
     context.close()

@@ -122,7 +122,9 @@ def test_user_profile_adds_and_verifies_an_email_address(signed_in):
     page.wait_for_selector(".cl-otpCodeFieldInput")
     (message,) = [m for m in mail.outbox if "added@example.com" in m.to]
     code = re.search(r"\b(\d{6})\b", message.body).group(1)
-    page.locator("input[autocomplete=one-time-code]").press_sequentially(code)
+    with page.expect_response(lambda r: "/attempt_verification" in r.url) as attempted:
+        page.locator("input[autocomplete=one-time-code]").press_sequentially(code)
+    assert attempted.value.status == 200, attempted.value.text()
     page.wait_for_selector("text=added@example.com")
     page.wait_for_selector(".cl-otpCodeFieldInput", state="detached")
     email = user.email_addresses.get(email_address="added@example.com")
