@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from clerk_users import errors
+from clerk_users import errors, normalization
 
 logger = logging.getLogger(__name__)
 _state = threading.local()
@@ -95,11 +95,18 @@ def _allauth_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> 
     from clerk_users import identifiers
     from clerk_users.models import EmailAddress
 
-    email = instance.email.lower()
-    ours = EmailAddress.objects.filter(email_address__iexact=email).select_related("user").first()
-    if ours is not None and ours.user_id != instance.user_id:
-        logger.warning("allauth address %s belongs to another clerk user; left alone", email)
+    email = normalization.email_key(instance.email)
+    if email is None:  # our account adapter's clean_email refuses these on allauth's forms
+        logger.warning("allauth address %s cannot be stored; left alone", instance.email)
         return
+    if identifiers.is_claimed("email_address", email, by_other_than=instance.user_id):
+        logger.warning("allauth address %s is verified by another clerk user; left alone", email)
+        return
+    ours = (
+        EmailAddress.objects.filter(user_id=instance.user_id, email_address=email)
+        .select_related("user")
+        .first()
+    )
     try:
         if ours is None:
             ours = identifiers.create_email_address(
@@ -126,14 +133,17 @@ def _allauth_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     from clerk_users.models import EmailAddress
 
     ours = (
-        EmailAddress.objects.filter(user_id=instance.user_id, email_address__iexact=instance.email)
+        EmailAddress.objects.filter(
+            user_id=instance.user_id,
+            email_address=normalization.email_key(instance.email) or instance.email.lower(),
+        )
         .select_related("user")
         .first()
     )
     if ours is None:
         return
     try:
-        identifiers.delete_identifier(ours)
+        identifiers.delete_identifier(ours, keep_sign_in=True)
     except errors.ClerkError:
         replacement = (
             EmailAddress.objects.filter(user_id=ours.user_id, verification_status="verified")

@@ -25,11 +25,16 @@ DEFAULTS: dict[str, Any] = {
     "VERIFICATION_CODE_LIFETIME": 600,
     "VERIFICATION_MAX_ATTEMPTS": 3,
     "VERIFICATION_RESEND_COOLDOWN": 30,
+    # Codes sent per identifier (prepare_verification), whoever asks: bounds code guessing.
+    "VERIFICATION_PREPARE_RATE": "10/3600s",
     "SMS_BACKEND": "clerk_users.sms.ConsoleSMSBackend",
     "EMAIL_FROM": None,
     # Passwords and lockout
     "LOCKOUT_MAX_ATTEMPTS": 10,
     "LOCKOUT_DURATION": 3600,
+    # Reverification (issue 12): seconds a first-factor verification of the session stays
+    # fresh for sensitive actions; None turns reverification off.
+    "REVERIFICATION_MAX_AGE": 600,
     # Images
     "IMAGE_MAX_BYTES": 10 * 1024 * 1024,
     "IMAGE_MAX_PIXELS": 40_000_000,
@@ -58,11 +63,28 @@ DEFAULTS: dict[str, Any] = {
     "BACKEND_API_RATE": "1000/10s",
     "FRONTEND_UPDATE_RATE": "10/10s",
     "FRONTEND_VERIFICATION_RATE": "3/10s",
+    # Sign-in and sign-up through ClerkJS (clerk_users.signin)
+    "SIGN_IN_ABANDON_AFTER": 24 * 3600,
+    "SIGN_UP_ABANDON_AFTER": 24 * 3600,
+    "SIGN_UP_LEGAL_CONSENT_REQUIRED": False,
+    "SIGN_IN_URL": None,
+    "SIGN_UP_URL": None,
     # ClerkJS on the site (contract §10)
     "PUBLISHABLE_KEY": None,
     "APPLICATION_NAME": None,
     "USER_PROFILE_URL": None,
     "ALLOWED_ORIGINS": [],
+    # Webhooks (contract §11): Svix's retry schedule, seconds before each attempt
+    "WEBHOOK_RETRY_SCHEDULE": [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+    "WEBHOOK_TIMEOUT": 15,
+    "WEBHOOK_DISABLE_AFTER": 5 * 24 * 3600,
+    "WEBHOOK_INSTANCE_ID": None,
+    "WEBHOOK_ENDPOINTS_CACHE_TIMEOUT": 60,
+    "WEBHOOK_TRIGGER": None,
+    "WEBHOOK_ALLOWED_HOSTS": [],
+    # PostgreSQL: longest a filtered/searched GET /users or /users/count statement may run
+    # (milliseconds; 0 turns the limit off). Past it the request gets a 422, not a stuck worker.
+    "SEARCH_STATEMENT_TIMEOUT_MS": 2000,
 }
 
 
@@ -116,6 +138,17 @@ class AppSettings:
     @property
     def LOCKOUT_MAX_ATTEMPTS(self) -> int:
         return int(self.get("LOCKOUT_MAX_ATTEMPTS"))
+
+    @property
+    def VERIFICATION_PREPARE_RATE(self) -> str:
+        """How many codes one identifier may be sent per window (``"<count>/<seconds>s"``)."""
+        return str(self.get("VERIFICATION_PREPARE_RATE"))
+
+    @property
+    def REVERIFICATION_MAX_AGE(self) -> int | None:
+        """Seconds a session's first-factor verification allows sensitive actions (None: off)."""
+        value = self.get("REVERIFICATION_MAX_AGE")
+        return None if value is None else int(value)
 
     @property
     def LOCKOUT_DURATION(self) -> int:
@@ -232,6 +265,32 @@ class AppSettings:
         return self.get("FRONTEND_VERIFICATION_RATE")
 
     @property
+    def SIGN_IN_ABANDON_AFTER(self) -> int:
+        """Seconds an unfinished sign-in stays usable (Clerk's ``abandon_at``)."""
+        return int(self.get("SIGN_IN_ABANDON_AFTER"))
+
+    @property
+    def SIGN_UP_ABANDON_AFTER(self) -> int:
+        """Seconds an unfinished sign-up stays usable (Clerk's ``abandon_at``)."""
+        return int(self.get("SIGN_UP_ABANDON_AFTER"))
+
+    @property
+    def SIGN_UP_LEGAL_CONSENT_REQUIRED(self) -> bool:
+        """Whether sign-up requires ``legal_accepted`` (Clerk's legal consent setting)."""
+        return bool(self.get("SIGN_UP_LEGAL_CONSENT_REQUIRED"))
+
+    @property
+    def SIGN_IN_URL(self) -> str | None:
+        """Path or URL name of the page that mounts ``<SignIn/>`` (the environment's
+        ``sign_in_url``); None: ``LOGIN_URL`` (allauth's login page)."""
+        return self.get("SIGN_IN_URL")
+
+    @property
+    def SIGN_UP_URL(self) -> str | None:
+        """Path or URL name of the page that mounts ``<SignUp/>``; None: allauth's signup."""
+        return self.get("SIGN_UP_URL")
+
+    @property
     def PUBLISHABLE_KEY(self) -> str | None:
         """The key ClerkJS is loaded with; None derives ``pk_live_`` from the request's host."""
         return self.get("PUBLISHABLE_KEY")
@@ -251,6 +310,48 @@ class AppSettings:
         """Origins besides the site's own (and ``CSRF_TRUSTED_ORIGINS``) whose pages may send
         cookie-authenticated unsafe requests to the Frontend API without a CSRF token."""
         return list(self.get("ALLOWED_ORIGINS"))
+
+    @property
+    def WEBHOOK_RETRY_SCHEDULE(self) -> list[int]:
+        """Seconds to wait before each attempt (the first is usually 0: at once); a message
+        that failed them all is given up (Svix's schedule by default)."""
+        return [int(s) for s in self.get("WEBHOOK_RETRY_SCHEDULE")]
+
+    @property
+    def WEBHOOK_TIMEOUT(self) -> float:
+        """Seconds a receiver has to answer (Svix: 15)."""
+        return float(self.get("WEBHOOK_TIMEOUT"))
+
+    @property
+    def WEBHOOK_DISABLE_AFTER(self) -> int:
+        """An endpoint failing without a single success for this long is disabled."""
+        return int(self.get("WEBHOOK_DISABLE_AFTER"))
+
+    @property
+    def WEBHOOK_INSTANCE_ID(self) -> str | None:
+        """``instance_id`` of every event (default: ``ins_`` derived from SECRET_KEY)."""
+        return self.get("WEBHOOK_INSTANCE_ID")
+
+    @property
+    def WEBHOOK_ENDPOINTS_CACHE_TIMEOUT(self) -> int:
+        """Seconds the list of endpoints is cached (saving an endpoint clears it at once)."""
+        return int(self.get("WEBHOOK_ENDPOINTS_CACHE_TIMEOUT"))
+
+    @property
+    def WEBHOOK_TRIGGER(self) -> str | None:
+        """``"tasks"`` (Django's Tasks framework), ``"celery"`` or None: what starts a
+        delivery when a change commits (the worker command delivers in any case)."""
+        return self.get("WEBHOOK_TRIGGER")
+
+    @property
+    def WEBHOOK_ALLOWED_HOSTS(self) -> list[str]:
+        """Hosts an endpoint may use even though they name this site (tests, same-host
+        receivers on another port are allowed anyway)."""
+        return list(self.get("WEBHOOK_ALLOWED_HOSTS"))
+
+    @property
+    def SEARCH_STATEMENT_TIMEOUT_MS(self) -> int:
+        return int(self.get("SEARCH_STATEMENT_TIMEOUT_MS"))
 
 
 app_settings = AppSettings()

@@ -81,8 +81,9 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     if hashers is not None and not any("BCrypt" in h for h in hashers):
         problems.append(
             Warning(
-                "No bcrypt hasher in PASSWORD_HASHERS: imported bcrypt password digests "
-                "cannot be checked.",
+                "No bcrypt hasher in PASSWORD_HASHERS: bcrypt digests imported by earlier "
+                "versions (stored as 'bcrypt$...') cannot be checked (digests imported now "
+                "are checked by clerk_users.imports.hashers whatever PASSWORD_HASHERS holds).",
                 hint='Add "django.contrib.auth.hashers.BCryptPasswordHasher" after your '
                 "preferred hasher.",
                 id="clerk_users.W001",
@@ -173,4 +174,14 @@ def _check_values() -> list[Any]:
                     id="clerk_users.E010",
                 )
             )
+    timeout = app_settings.get("SEARCH_STATEMENT_TIMEOUT_MS")
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0:
+        problems.append(
+            Error(
+                f'CLERK_USERS["SEARCH_STATEMENT_TIMEOUT_MS"] must be an integer >= 0, '
+                f"not {timeout!r}.",
+                hint="Milliseconds a user search may run on PostgreSQL; 0 means no limit.",
+                id="clerk_users.E130",
+            )
+        )
     return problems

@@ -13,12 +13,10 @@ import re
 from typing import Any
 
 import phonenumbers
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clerk_users import errors, signals
+from clerk_users import errors, normalization, signals
 from clerk_users.app_settings import app_settings
 from clerk_users.models import (
     IDENTIFIER_MODELS,
@@ -40,14 +38,10 @@ WHAT = {"email_address": "email address", "phone_number": "phone number", "web3_
 
 # -- normalisation ---------------------------------------------------------------------------
 def normalize_email(value: Any, param: str = "email_address") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise errors.format_invalid(param, f"{param} must be a valid email address.")
-    email = value.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise errors.format_invalid(param, f"{param} must be a valid email address.")
-    return email
+    """The canonical form of an address (``clerk_users.normalization``: NFKC, punycode
+    domain, lowercase ASCII local part; invisible characters and confusable domains
+    refused with ``form_param_format_invalid``)."""
+    return normalization.normalize_email(value, param)
 
 
 def normalize_phone(value: Any, param: str = "phone_number") -> str:
@@ -77,12 +71,67 @@ NORMALIZERS = {
 }
 
 
-def find(kind: str, value: str) -> Identification | None:
-    """The identifier of ``kind`` equal to ``value`` (normalised), whoever owns it."""
+def lookup_value(kind: str, value: Any) -> str | None:
+    """``value`` in the stored form of ``kind``, or None when it cannot be stored (then it
+    matches nothing: a lookalike never finds the real one)."""
+    try:
+        return NORMALIZERS[kind](value)
+    except errors.ClerkError:
+        return None
+
+
+def find(kind: str, value: Any) -> Identification | None:
+    """The identifier of ``kind`` equal to ``value`` (normalised), whoever owns it; the
+    verified one when unverified claims of it exist too."""
+    stored = lookup_value(kind, value)
+    if stored is None:
+        return None
     model = IDENTIFIER_MODELS[kind]
-    normalized = NORMALIZERS[kind](value)
-    lookup = {f"{kind}__iexact" if kind != "phone_number" else kind: normalized}
-    return model.objects.filter(**lookup).first()
+    rows = model.objects.filter(**{kind: stored}).select_related("user")
+    return next(iter(sorted(rows, key=lambda i: (not i.is_verified, i.created_at))), None)
+
+
+# -- "an unverified identifier claims nothing" (issue 12) -------------------------------------
+def verified_holder(kind: str, value: Any, *, exclude_user: Any = None) -> Identification | None:
+    """The *verified* identifier of ``value``, if any (the only kind of claim that counts:
+    sign-up, adding an identifier and sign-in by identifier all ask this)."""
+    stored = lookup_value(kind, value)
+    if stored is None:
+        return None
+    rows = IDENTIFIER_MODELS[kind].objects.filter(
+        **{kind: stored, "verification_status": VerificationStatus.VERIFIED}
+    )
+    if exclude_user is not None:
+        rows = rows.exclude(user_id=getattr(exclude_user, "pk", exclude_user))
+    return rows.select_related("user").first()
+
+
+def is_claimed(kind: str, value: Any, *, by_other_than: Any = None) -> bool:
+    """Whether ``value`` is taken: verified by someone (other than ``by_other_than``)."""
+    return verified_holder(kind, value, exclude_user=by_other_than) is not None
+
+
+def release_unverified_claims(identifier: Identification) -> list[Any]:
+    """``identifier`` was just verified: delete every other user's unverified claim of the
+    same value (their allauth mirror too). Returns the users whose claims went."""
+    model = type(identifier)
+    others = list(
+        model.objects.filter(**{identifier.kind: identifier.value})
+        .exclude(user_id=identifier.user_id)
+        .exclude(verification_status=VerificationStatus.VERIFIED)
+    )
+    if not others:
+        return []
+    model.objects.filter(pk__in=[o.pk for o in others]).delete()
+    user_ids = sorted({o.user_id for o in others})
+    if identifier.kind == "email_address":
+        from clerk_users import allauth_sync
+
+        for user_id in user_ids:
+            allauth_sync.sync_user(user_id)
+    for other in others:
+        signals.identifier_deleted.send(sender=model, identifier=other)
+    return user_ids
 
 
 # -- creation --------------------------------------------------------------------------------
@@ -112,6 +161,8 @@ def create_identifier(
             long_message=f"An unverified {WHAT[kind]} cannot be primary.",
             param_name="primary",
         )
+    if is_claimed(kind, normalized, by_other_than=user):
+        raise errors.identifier_exists(param, WHAT[kind])
     identifier = model(user=user, reserved=reserved, **{kind: normalized})  # type: ignore[misc]
     if verified:
         identifier.mark_verified(strategy)
@@ -121,9 +172,9 @@ def create_identifier(
             if verified:
                 _after_verified(identifier, make_primary=primary)
             _mirror(identifier)
+            signals.identifier_created.send(sender=model, identifier=identifier)
     except IntegrityError:
         raise errors.identifier_exists(param, WHAT[kind])
-    signals.identifier_created.send(sender=model, identifier=identifier)
     return identifier
 
 
@@ -154,7 +205,9 @@ def _lock_user(user: Any) -> Any:
 
 
 def _after_verified(identifier: Identification, *, make_primary: bool = False) -> None:
-    """Make a freshly verified identifier primary when asked or when its kind has none."""
+    """Make a freshly verified identifier primary when asked or when its kind has none,
+    and drop every other user's unverified claim of it."""
+    release_unverified_claims(identifier)
     field = PRIMARY_FIELD[identifier.kind]
     user_model = type(identifier.user)
     _lock_user(identifier.user)
@@ -168,12 +221,17 @@ def _after_verified(identifier: Identification, *, make_primary: bool = False) -
 
 def verify(identifier: Identification, strategy: str = "admin") -> Identification:
     """Mark ``identifier`` verified (e.g. by an admin or a provider) and apply primary rules."""
-    with transaction.atomic():
-        identifier.mark_verified(strategy)
-        identifier.save()
-        _after_verified(identifier)
-        _mirror(identifier)
-    signals.identifier_verified.send(sender=type(identifier), identifier=identifier)
+    try:
+        with transaction.atomic():
+            identifier.mark_verified(strategy)
+            identifier.save()
+            _after_verified(identifier)
+            _mirror(identifier)
+            # in the transaction: the webhook outbox row commits or rolls back with the change
+            signals.identifier_verified.send(sender=type(identifier), identifier=identifier)
+    except IntegrityError:  # someone else verified it first
+        identifier.verification_status = VerificationStatus.UNVERIFIED
+        raise errors.identifier_exists(identifier.kind, WHAT[identifier.kind]) from None
     return identifier
 
 
@@ -195,6 +253,7 @@ def unverify(identifier: Identification) -> Identification:
         identifier.verified_at = None
         identifier.save()
         _mirror(identifier)
+        signals.user_updated.send(sender=type(user), user=user)  # webhooks, same transaction
     return identifier
 
 
@@ -241,19 +300,61 @@ def _set_primary_locked(user: Any, identifier: Identification, param: str) -> An
     return user
 
 
+def can_sign_in_without(user: Any, *, identifier: Any = None, external_account: Any = None) -> bool:
+    """Whether ``user`` keeps a way to sign in once ``identifier`` or ``external_account``
+    is gone: another verified email address, phone number or web3 wallet, another verified
+    external account, or a usable password with a username. The one rule for every kind,
+    in either order (call it under the user's row lock)."""
+    from clerk_users.models import ExternalAccount
+
+    for model in IDENTIFIER_MODELS.values():
+        rows = model.objects.filter(user_id=user.pk, verification_status="verified")
+        if identifier is not None and type(identifier) is model:
+            rows = rows.exclude(pk=identifier.pk)
+        if rows.exists():
+            return True
+    accounts = ExternalAccount.objects.filter(user_id=user.pk, verification_status="verified")
+    if external_account is not None:
+        accounts = accounts.exclude(pk=external_account.pk)
+    if accounts.exists():
+        return True
+    fresh = type(user).objects.filter(pk=user.pk).only("password", "username").first()
+    return bool(fresh is not None and fresh.has_usable_password() and fresh.username)
+
+
+def last_way_to_sign_in() -> errors.ClerkError:
+    return errors.ClerkError(
+        "last_identification_deletion_failed",
+        "cannot delete the last identification",
+        long_message="This is your only way to sign in; add a password or another "
+        "identifier before removing it.",
+        status=403,
+    )
+
+
 def delete_identifier(
-    identifier: Identification, *, new_primary: Identification | None = None
+    identifier: Identification,
+    *,
+    new_primary: Identification | None = None,
+    keep_sign_in: bool = False,
 ) -> None:
     """Delete an identifier with Clerk's rules.
 
     Deleting the primary is refused while other identifiers of its kind exist, unless
     ``new_primary`` (a verified identifier of the same user and kind) is named; the last one
-    of its kind may go, leaving the pointer null.
+    of its kind may go, leaving the pointer null. With ``keep_sign_in`` (the user acting on
+    their own account) it is refused when no way to sign in would remain.
     """
     user_model = type(identifier.user)
     field = PRIMARY_FIELD[identifier.kind]
     with transaction.atomic():
         _lock_user(identifier.user)
+        if (
+            keep_sign_in
+            and identifier.is_verified
+            and not can_sign_in_without(identifier.user, identifier=identifier)
+        ):
+            raise last_way_to_sign_in()
         primary_id = (
             user_model.objects.filter(pk=identifier.user_id)
             .values_list(f"{field}_id", flat=True)
@@ -278,7 +379,7 @@ def delete_identifier(
         identifier.delete()
         identifier.pk = identifier_id
         _mirror(identifier)
-    signals.identifier_deleted.send(sender=type(identifier), identifier=identifier)
+        signals.identifier_deleted.send(sender=type(identifier), identifier=identifier)
 
 
 def linked_to(identifier: Identification) -> list[dict[str, str]]:

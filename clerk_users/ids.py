@@ -25,6 +25,8 @@ PREFIXES = {
     "jwt_template": "jtmp",
     "secret_key": "sk",
     "client": "client",
+    "sign_in": "sia",
+    "sign_up": "sua",
 }
 
 

@@ -139,6 +139,5 @@ def update_metadata(
             for field, value in new_values.items():
                 setattr(user, field, value)
             user.updated_at = now
-    if new_values:
-        signals.user_updated.send(sender=type(user), user=user)
+            signals.user_updated.send(sender=type(user), user=user)  # same transaction (outbox)
     return user

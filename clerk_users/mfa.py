@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clerk_users import errors, ids
+from clerk_users import errors, ids, lockout
 
 TOTP = "totp"
 RECOVERY_CODES = "recovery_codes"
@@ -28,6 +28,11 @@ WEBAUTHN = "webauthn"
 def _types(user: Any) -> set[str]:
     if not getattr(user, "pk", None):
         return set()
+    from clerk_users.models import loading
+
+    loaded = loading.authenticator_types(user)  # flags of ``with_identifiers()``
+    if loaded is not None:
+        return loaded
     cache = getattr(user, "_prefetched_objects_cache", {})
     if "authenticator_set" in cache:
         return {a.type for a in cache["authenticator_set"]}
@@ -53,6 +58,9 @@ def two_factor_enabled(user: Any) -> bool:
 
 def _forget_prefetch(user: Any) -> None:
     getattr(user, "_prefetched_objects_cache", {}).pop("authenticator_set", None)
+    from clerk_users.models import loading
+
+    loading.forget_authenticator_types(user)
 
 
 def _stamp(user: Any, was_enabled: bool) -> None:
@@ -129,7 +137,6 @@ def attempt_totp(user: Any, code: Any) -> dict[str, Any]:
     from allauth.mfa.totp.internal.auth import validate_totp_code
     from allauth.mfa.utils import decrypt
 
-    from clerk_users import passwords
     from clerk_users.models import TOTPEnrollment
 
     if not isinstance(code, str) or not code.strip():
@@ -143,8 +150,9 @@ def attempt_totp(user: Any, code: Any) -> dict[str, Any]:
             status=400,
         )
     secret = decrypt(enrollment.secret)
-    if not validate_totp_code(secret, code.strip()):
-        passwords.record_failed_attempt(user)
+    if not lockout.check(user, lockout.CODE, lambda: validate_totp_code(secret, code.strip())):
+        if user.locked:
+            raise errors.user_locked(user)
         raise errors.ClerkError(
             "form_code_incorrect",
             "Incorrect code",
@@ -250,13 +258,57 @@ def verify_code(user: Any, code: Any) -> tuple[bool, str]:
             long_message="This user has no TOTP or backup codes.",
             status=422,
         )
-    if totp is not None and totp.wrap().validate_code(code):
-        totp.record_usage()
-        return True, "totp"
-    if recovery is not None and recovery.wrap().validate_code(code):
-        recovery.record_usage()
-        return True, "backup_code"
+    if user.locked:
+        raise errors.user_locked(user)
+    found: list[str] = []
+
+    def compare() -> bool:
+        if _use(totp, code):
+            found.append("totp")
+        elif _use(recovery, code):
+            found.append("backup_code")
+        return bool(found)
+
+    # Counted before checking, on the code counter of the lockout (``lockout``).
+    if lockout.check(user, lockout.CODE, compare):
+        return True, found[0]
+    if user.locked:
+        raise errors.user_locked(user)
     return False, "backup_code" if len(code) > 6 or totp is None else "totp"
+
+
+def _use(authenticator: Any, code: str) -> bool:
+    """allauth's check of a TOTP or recovery code (a TOTP code once per window, a recovery
+    code once), recording the use when it matches."""
+    if authenticator is None or not authenticator.wrap().validate_code(code):
+        return False
+    authenticator.record_usage()
+    return True
+
+
+def verify_second_factor(user: Any, strategy: str, code: Any) -> bool:
+    """Check a sign-in's second factor: ``totp`` (the app's code) or ``backup_code`` (a
+    recovery code, consumed), under the lockout. False when it does not match (counted);
+    422 ``strategy_for_user_invalid`` without such a factor; 403 ``user_locked``."""
+    if not isinstance(code, str) or not code.strip():
+        raise errors.param_missing("code")
+    kind = {"totp": TOTP, "backup_code": RECOVERY_CODES}.get(strategy)
+    authenticator = _authenticator(user, kind) if kind else None
+    if authenticator is None:
+        raise errors.ClerkError(
+            "strategy_for_user_invalid",
+            "is not supported",
+            long_message=f"{strategy} is not a second factor of this account.",
+            param_name="strategy",
+        )
+    if user.locked:
+        raise errors.user_locked(user)
+    # Counted before checking, on the code counter of the lockout (``lockout``).
+    if lockout.check(user, lockout.CODE, lambda: _use(authenticator, code.strip())):
+        return True
+    if user.locked:
+        raise errors.user_locked(user)
+    return False
 
 
 # -- import (POST /users with totp_secret / backup_codes) ---------------------------------

@@ -1,30 +1,29 @@
 """Passwords and lockout (contract §3).
 
 Passwords go through Django's hashers and ``AUTH_PASSWORD_VALIDATORS``. Users imported with a
-bcrypt ``password_digest`` keep signing in: the digest is stored in Django's ``bcrypt$`` format
-(``BCryptPasswordHasher`` must be in ``PASSWORD_HASHERS``; a system check says so) and is
-upgraded to the site's first hasher on the next successful sign-in. Every failed check counts
+``password_digest`` of any hasher of Clerk's list keep signing in: the digest is stored as
+``clerk_<hasher>$<digest>``, checked here by ``clerk_users.imports.hashers`` (whatever
+``PASSWORD_HASHERS`` holds) and upgraded to the site's first hasher on the next successful
+sign-in. (Digests imported before this stored bcrypt as Django's ``bcrypt$``, which Django's
+``BCryptPasswordHasher`` still checks.) Every failed check counts
 toward the lockout: ``LOCKOUT_MAX_ATTEMPTS`` failures lock the user for ``LOCKOUT_DURATION``.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password as django_check_password
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.utils import timezone
 
-from clerk_users import errors
+from clerk_users import errors, lockout
 from clerk_users.app_settings import app_settings
+from clerk_users.imports import hashers
 
-SUPPORTED_DIGESTS = ("bcrypt",)
-# Modular crypt format: version, two-digit cost, 22 characters of salt + 31 of hash.
-BCRYPT_DIGEST = re.compile(r"\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}")
+SUPPORTED_DIGESTS = hashers.SUPPORTED
 
 
 def validate_new_password(password: Any, user: Any = None, param: str = "password") -> str:
@@ -69,7 +68,8 @@ def refuse_password_and_digest(password: Any, digest: Any) -> None:
 
 
 def import_digest(user: Any, digest: Any, hasher: Any) -> None:
-    """Store a password digest exported from another system (Clerk exports bcrypt)."""
+    """Store a password digest exported from Clerk (or anything Clerk imports from), refusing
+    an unknown hasher or a digest that is not of its hasher's layout, with the hasher named."""
     if hasher not in SUPPORTED_DIGESTS:
         raise errors.ClerkError(
             "form_param_value_invalid",
@@ -77,62 +77,50 @@ def import_digest(user: Any, digest: Any, hasher: Any) -> None:
             long_message=f"password_hasher must be one of: {', '.join(SUPPORTED_DIGESTS)}.",
             param_name="password_hasher",
         )
-    if not isinstance(digest, str) or not BCRYPT_DIGEST.fullmatch(digest):
-        raise errors.format_invalid(
-            "password_digest",
-            "password_digest is not a bcrypt digest ($2a$, $2b$ or $2y$, a two-digit cost, "
-            "then 53 characters of salt and hash).",
-        )
-    user.password = f"bcrypt${digest}"
+    if not isinstance(digest, str) or not digest:
+        raise errors.format_invalid("password_digest", f"password_digest ({hasher}) is missing.")
+    try:
+        hashers.validate(hasher, digest)
+    except hashers.MalformedDigest as exc:
+        raise errors.format_invalid("password_digest", str(exc)) from None
+    encoded = hashers.encoded(hasher, digest)
+    if len(encoded) > type(user)._meta.get_field("password").max_length:
+        raise errors.format_invalid("password_digest", f"password_digest ({hasher}) is too long.")
+    user.password = encoded
     user.password_last_updated_at = timezone.now()
 
 
 def check_password(user: Any, raw_password: str, *, count_failure: bool = True) -> bool:
-    """Check ``raw_password``; a failure counts toward the lockout, a success resets it."""
+    """Check ``raw_password`` under the lockout (``clerk_users.lockout``): the attempt is
+    counted before the comparison, a success resets only the password counter, and a locked
+    user's password is not even compared (False)."""
 
     def setter(raw: str) -> None:
         user.set_password(raw)
-        user._password = None
+        user._password = None  # a rehash is no password change (sessions stay)
         type(user).objects.filter(pk=user.pk).update(password=user.password)
 
-    try:
-        ok = django_check_password(raw_password, user.password, setter)
-    except ValueError:  # bcrypt>=5 refuses passwords over 72 bytes
-        ok = False
-    if ok:
-        if user.failed_verification_attempts and user.pk:
-            type(user).objects.filter(pk=user.pk).update(failed_verification_attempts=0)
-            user.failed_verification_attempts = 0
-    elif count_failure and user.pk:
-        record_failed_attempt(user)
-    return ok
+    def compare() -> bool:
+        if hashers.split(user.password or "") is not None:
+            # An imported digest: checked by its own verifier, then re-hashed with the site's
+            # first hasher (the upgrade Django does for its own hashers' ``must_update``).
+            ok = isinstance(raw_password, str) and hashers.verify(raw_password, user.password)
+            if ok:
+                setter(raw_password)
+            return bool(ok)
+        try:
+            return bool(django_check_password(raw_password, user.password, setter))
+        except ValueError:  # bcrypt>=5 refuses passwords over 72 bytes
+            return False
+
+    if not count_failure or not user.pk:
+        return compare()
+    return lockout.check(user, lockout.PASSWORD, compare)
 
 
-def record_failed_attempt(user: Any) -> None:
-    """Count a failed password or code attempt; lock the user when the limit is reached."""
-    model = type(user)
-    now = timezone.now()
-    # An expired lockout starts a fresh count.
-    model.objects.filter(pk=user.pk, lockout_expires_at__lte=now).update(
-        locked_at=None, lockout_expires_at=None, failed_verification_attempts=0
-    )
-    model.objects.filter(pk=user.pk).update(
-        failed_verification_attempts=F("failed_verification_attempts") + 1
-    )
-    limit = app_settings.LOCKOUT_MAX_ATTEMPTS
-    model.objects.filter(pk=user.pk, failed_verification_attempts__gte=limit).filter(
-        locked_at__isnull=True
-    ).update(
-        locked_at=now, lockout_expires_at=now + timedelta(seconds=app_settings.LOCKOUT_DURATION)
-    )
-    fresh = (
-        model.objects.filter(pk=user.pk)
-        .values("failed_verification_attempts", "locked_at", "lockout_expires_at")
-        .first()
-    )
-    if fresh:
-        for key, value in fresh.items():
-            setattr(user, key, value)
+def record_failed_attempt(user: Any, factor: str = "code") -> None:
+    """Count a failed attempt checked elsewhere (``lockout.record_failure``)."""
+    lockout.record_failure(user, factor)
 
 
 def lock(user: Any, *, duration: int | None = None) -> Any:
@@ -148,11 +136,13 @@ def unlock(user: Any) -> Any:
     user.locked_at = None
     user.lockout_expires_at = None
     user.failed_verification_attempts = 0
+    user.failed_code_attempts = 0
     user.save(
         update_fields=[
             "locked_at",
             "lockout_expires_at",
             "failed_verification_attempts",
+            "failed_code_attempts",
             "updated_at",
         ]
     )

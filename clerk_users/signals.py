@@ -15,3 +15,10 @@ identifier_deleted = Signal()
 # kwargs: session
 session_created = Signal()
 session_revoked = Signal()
+# kwargs: session (status "ended" or "removed"; "revoked" sends session_revoked)
+session_ended = Signal()
+# A message the site sends (webhooks: email.created / sms.created). kwargs: to, subject,
+# body, slug, data, user_id, identifier_id (email_sent); to, body, slug, data, user_id,
+# identifier_id (sms_sent)
+email_sent = Signal()
+sms_sent = Signal()

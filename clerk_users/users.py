@@ -169,8 +169,9 @@ def create_user(
             from clerk_users import mfa
 
             mfa.import_second_factors(user, **second_factors)
-    user.refresh_from_db()
-    signals.user_created.send(sender=model, user=user)
+        user.refresh_from_db()
+        # Inside the transaction: the webhook outbox row commits with the user (or not at all).
+        signals.user_created.send(sender=model, user=user)
     return user
 
 
@@ -240,29 +241,31 @@ def update_user(
                 identifiers.set_primary(user, value, kind)
         if meta:
             metadata.update_metadata(user, meta, replace=True)
+        signals.user_updated.send(sender=type(user), user=user)  # same transaction (outbox)
     if password is not None and sign_out:
         from clerk_users.sessions import lifecycle as session_rules
 
         revoke = getattr(session_rules, "revoke_other_sessions", None)
         if revoke is not None:
             revoke(user)
-    signals.user_updated.send(sender=type(user), user=user)
     return user
 
 
 def ban(user: Any) -> Any:
     """Ban ``user``: no sign-in, and every active session ends."""
-    user.banned = True
-    user.save(update_fields=["banned", "updated_at"])
-    _end_sessions(user)
-    signals.user_updated.send(sender=type(user), user=user)
+    with transaction.atomic():
+        user.banned = True
+        user.save(update_fields=["banned", "updated_at"])
+        _end_sessions(user)
+        signals.user_updated.send(sender=type(user), user=user)
     return user
 
 
 def unban(user: Any) -> Any:
-    user.banned = False
-    user.save(update_fields=["banned", "updated_at"])
-    signals.user_updated.send(sender=type(user), user=user)
+    with transaction.atomic():
+        user.banned = False
+        user.save(update_fields=["banned", "updated_at"])
+        signals.user_updated.send(sender=type(user), user=user)
     return user
 
 
@@ -282,8 +285,8 @@ def delete_user(user: Any) -> str:
             primary_email_address=None, primary_phone_number=None, primary_web3_wallet=None
         )
         user.delete()
-    user.pk = user_id
-    signals.user_deleted.send(sender=type(user), user=user)
+        user.pk = user_id
+        signals.user_deleted.send(sender=type(user), user=user)  # same transaction (outbox)
     return user_id
 
 

@@ -16,11 +16,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from clerk_users import errors, identifiers, signals
+from clerk_users import errors, identifiers, lockout, signals
 from clerk_users.adapter import get_adapter
 from clerk_users.app_settings import app_settings
 from clerk_users.models import Identification, VerificationStatus
@@ -64,7 +64,7 @@ def prepare(
     if identifier.kind == "web3_wallet":
         from clerk_users import web3  # type: ignore[attr-defined]
 
-        return web3.prepare(identifier, strategy or web3.STRATEGY)
+        return web3.prepare(identifier, strategy or web3.STRATEGY, request=kwargs.get("request"))
     expected = CODE_STRATEGIES[identifier.kind]
     if strategy is None:
         strategy = expected
@@ -82,6 +82,13 @@ def prepare(
             long_message="This identifier has already been verified.",
             status=400,
         )
+    # Per identifier and hour, whoever asks (issue 12): 3 tries per code times this many
+    # codes bounds the guesses of a code, even across sign-ins that reset nothing else.
+    from clerk_users.api.throttling import hit
+
+    wait = hit(f"prepare:{identifier.pk}", app_settings.VERIFICATION_PREPARE_RATE)
+    if wait is not None:
+        raise errors.too_many_requests(wait)
     now = timezone.now()
     cooldown = app_settings.VERIFICATION_RESEND_COOLDOWN
     code = generate_code()
@@ -110,10 +117,17 @@ def prepare(
         raise errors.too_many_requests(wait)
     _refresh(identifier)
     adapter = get_adapter()
+    # Webhooks (email.created / sms.created): the message the site sent, as Clerk reports it.
+    event: dict[str, Any] = {"slug": "verification_code", "data": {"otp_code": code}}
+    event.update(user_id=identifier.user_id, identifier_id=identifier.pk, to=identifier.value)
     if identifier.kind == "email_address":
         adapter.send_verification_email(identifier, code)
+        content = adapter.verification_email(identifier, code)
+        signals.email_sent.send(sender=model, **content, **event)
     else:
         adapter.send_verification_sms(identifier, code)
+        body = adapter.verification_sms(identifier, code)
+        signals.sms_sent.send(sender=model, body=body, **event)
     return identifier
 
 
@@ -186,24 +200,27 @@ def complete(identifier: Identification, expected_secret: str, now: Any) -> bool
     runs the primary rules, the allauth mirror and the signal.
     """
     model = type(identifier)
-    with transaction.atomic():
-        won = (
-            model.objects.filter(pk=identifier.pk, verification_secret=expected_secret)
-            .exclude(verification_status=VerificationStatus.VERIFIED)
-            .update(
-                verification_status=VerificationStatus.VERIFIED,
-                verification_secret="",
-                verification_message="",
-                verified_at=now,
-                updated_at=now,
+    try:
+        with transaction.atomic():
+            won = (
+                model.objects.filter(pk=identifier.pk, verification_secret=expected_secret)
+                .exclude(verification_status=VerificationStatus.VERIFIED)
+                .update(
+                    verification_status=VerificationStatus.VERIFIED,
+                    verification_secret="",
+                    verification_message="",
+                    verified_at=now,
+                    updated_at=now,
+                )
             )
-        )
-        if won:
-            _refresh(identifier)
-            identifiers._after_verified(identifier)
-            identifiers._mirror(identifier)
-    if won:
-        signals.identifier_verified.send(sender=model, identifier=identifier)
+            if won:
+                _refresh(identifier)
+                identifiers._after_verified(identifier)
+                identifiers._mirror(identifier)
+                # in the transaction: the webhook outbox row commits or rolls back with it
+                signals.identifier_verified.send(sender=model, identifier=identifier)
+    except IntegrityError:  # another user verified the same value first
+        raise errors.identifier_exists(identifier.kind, identifiers.WHAT[identifier.kind]) from None
     return bool(won)
 
 
@@ -227,22 +244,27 @@ def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Iden
     if identifier.kind == "web3_wallet":
         from clerk_users import web3  # type: ignore[attr-defined]
 
-        return web3.attempt(identifier, kwargs.get("signature", code))
+        return web3.attempt(
+            identifier, kwargs.get("signature", code), request=kwargs.get("request")
+        )
     if not isinstance(code, str) or not code.strip():
         raise errors.param_missing("code")
     now = timezone.now()
     if not _consume_attempt(identifier, now):
         raise _spent_error(identifier, now)
+    # The code counts toward the user's lockout before it is compared (``lockout``), on
+    # the code counter that a correct password does not reset.
+    user = identifier.user
+    if not lockout.claim(user, lockout.CODE):
+        raise errors.user_locked(user)
     _refresh(identifier)
     expected = identifier.verification_secret
     if expected and hmac.compare_digest(expected, digest(identifier, code.strip())):
         if complete(identifier, expected, now):
+            lockout.succeeded(user, lockout.CODE)
             return identifier
     remaining = record_wrong_attempt(identifier)
-    # A wrong code counts toward the user's lockout as a wrong password does (contract §3).
-    from clerk_users import passwords
-
-    passwords.record_failed_attempt(identifier.user)
+    lockout.failed(user)
     raise errors.ClerkError(
         "form_code_incorrect",
         "is incorrect",

@@ -1,8 +1,12 @@
 """Web3 wallet verification by EIP-191 signature (``personal_sign``), as Clerk's
-``web3_metamask_signature`` strategy does.
+``web3_metamask_signature`` strategy does, of an EIP-4361 (Sign-In with Ethereum) message.
 
-``prepare`` stores a fresh nonce message in ``verification_message`` (shown to the client as
-``verification.message`` / ``verification.nonce``) and an HMAC of it in ``verification_secret``;
+``prepare`` stores a fresh EIP-4361 message in ``verification_message`` (shown to the client
+as ``verification.message`` / ``verification.nonce``): the site's domain and URI, the wallet
+(EIP-55), a nonce, issued-at and expiration times, so a signature obtained by another site
+(phishing) is useless here; an HMAC of it goes in ``verification_secret``.
+On ``attempt`` the server re-reads the message it issued and checks its domain against the
+request's host and its expiration time before recovering the signer;
 ``attempt`` claims one try atomically (the same counter as one-time codes), recovers the
 signer's address from the signature with eth-account and compares it with the wallet. A
 message is usable once: success clears it.
@@ -29,7 +33,46 @@ STRATEGY = "web3_metamask_signature"
 STRATEGIES = frozenset(
     {"web3_metamask_signature", "web3_coinbase_wallet_signature", "web3_okx_wallet_signature"}
 )
-MESSAGE_PREFIX = "Sign this message to verify that you own this wallet. Nonce:"
+STATEMENT = "Sign this message to verify that you own this wallet."
+SIWE_HEADER = " wants you to sign in with your Ethereum account:"
+
+
+def siwe_message(
+    address: str, *, domain: str, uri: str, nonce: str, issued_at: Any, expires_at: Any
+) -> str:
+    """An EIP-4361 message (the ABNF's field order and labels)."""
+    from eth_utils import to_checksum_address
+
+    def iso(moment: Any) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return (
+        f"{domain}{SIWE_HEADER}\n{to_checksum_address(address)}\n\n{STATEMENT}\n\n"
+        f"URI: {uri}\nVersion: 1\nChain ID: 1\nNonce: {nonce}\n"
+        f"Issued At: {iso(issued_at)}\nExpiration Time: {iso(expires_at)}"
+    )
+
+
+def siwe_fields(message: str) -> dict[str, str]:
+    """The fields of an EIP-4361 message (``domain`` from its first line)."""
+    lines = message.split("\n")
+    fields = {"domain": lines[0][: -len(SIWE_HEADER)] if lines[0].endswith(SIWE_HEADER) else ""}
+    for line in lines:
+        name, sep, value = line.partition(": ")
+        if sep:
+            fields[name] = value
+    return fields
+
+
+def _site(request: Any) -> tuple[str, str]:
+    """(domain, URI) the message binds to: the request's host, else the first allowed host."""
+    if request is not None:
+        return request.get_host(), f"{request.scheme}://{request.get_host()}"
+    from django.conf import settings
+
+    hosts = [h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*", "")]
+    host = hosts[0] if hosts else "localhost"
+    return host, f"https://{host}"
 
 
 def available() -> bool:
@@ -78,8 +121,10 @@ def _already_verified() -> errors.ClerkError:
     )
 
 
-def prepare(identifier: Identification, strategy: str = STRATEGY) -> Identification:
-    """Start a signature verification: a new nonce message replaces any previous one."""
+def prepare(
+    identifier: Identification, strategy: str = STRATEGY, *, request: Any = None
+) -> Identification:
+    """Start a signature verification: a new EIP-4361 message replaces any previous one."""
     ensure_available()
     if strategy not in STRATEGIES:
         raise errors.ClerkError(
@@ -93,7 +138,16 @@ def prepare(identifier: Identification, strategy: str = STRATEGY) -> Identificat
     from clerk_users import verification
 
     now = timezone.now()
-    message = f"{MESSAGE_PREFIX} {secrets.token_hex(16)}"
+    domain, uri = _site(request)
+    expires = now + timedelta(seconds=app_settings.VERIFICATION_CODE_LIFETIME)
+    message = siwe_message(
+        identifier.value,
+        domain=domain,
+        uri=uri,
+        nonce=secrets.token_hex(16),
+        issued_at=now,
+        expires_at=expires,
+    )
     claimed = (
         type(identifier)
         .objects.filter(pk=identifier.pk)
@@ -102,7 +156,7 @@ def prepare(identifier: Identification, strategy: str = STRATEGY) -> Identificat
             verification_status=VerificationStatus.UNVERIFIED,
             verification_strategy=strategy,
             verification_attempts=0,
-            verification_expire_at=now + timedelta(seconds=app_settings.VERIFICATION_CODE_LIFETIME),
+            verification_expire_at=expires,
             verification_secret=verification.digest(identifier, message),
             verification_message=message,
             verification_sent_at=now,
@@ -115,8 +169,9 @@ def prepare(identifier: Identification, strategy: str = STRATEGY) -> Identificat
     return identifier
 
 
-def attempt(identifier: Identification, signature: Any) -> Identification:
-    """Check ``signature`` over the prepared message; verified when it recovers the wallet."""
+def attempt(identifier: Identification, signature: Any, *, request: Any = None) -> Identification:
+    """Check ``signature`` over the prepared message; verified when it recovers the wallet
+    and the message was issued for this site (``request``'s host) and has not expired."""
     ensure_available()
     from clerk_users import verification
 
@@ -131,6 +186,8 @@ def attempt(identifier: Identification, signature: Any) -> Identification:
     intact = bool(message) and hmac.compare_digest(
         expected, verification.digest(identifier, message)
     )
+    if intact and request is not None and siwe_fields(message)["domain"] != request.get_host():
+        intact = False  # a message issued for another domain
     signer = recover_address(message, signature.strip()) if intact else None
     if signer is not None and hmac.compare_digest(signer, identifier.value.lower()):
         if verification.complete(identifier, expected, now):

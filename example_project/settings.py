@@ -71,7 +71,15 @@ def _database() -> dict:
     if url:
         import dj_database_url
 
-        return dict(dj_database_url.parse(url, conn_max_age=0))
+        # Persistent connections: a new PostgreSQL connection per request costs more than most
+        # requests (~15 ms); health checks drop a connection the server closed.
+        return dict(
+            dj_database_url.parse(
+                url,
+                conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+                conn_health_checks=True,
+            )
+        )
     return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 
 
@@ -118,6 +126,19 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
+# One email normalisation, "unverified claims nothing", mails to verified addresses only;
+# allauth's emails reported as email.created webhooks.
+ACCOUNT_ADAPTER = "clerk_users.allauth_account.ClerkAccountAdapter"
+# allauth's own email/password/MFA pages ask for the password again, as the Frontend API's
+# reverification does (check clerk_users.W120).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 600
+# TOTP secrets and recovery-code seeds encrypted at rest (key derived from SECRET_KEY).
+MFA_ADAPTER = "clerk_users.mfa_adapter.ClerkMFAAdapter"
+ACCOUNT_FORMS = {
+    "signup": "clerk_users.allauth_account.SignupForm",
+    "reset_password": "clerk_users.allauth_account.ResetPasswordForm",
+}
 LOGIN_REDIRECT_URL = "/"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = True
@@ -136,6 +157,9 @@ SPECTACULAR_SETTINGS = {
 
 CLERK_USERS: dict = {
     "USER_PROFILE_URL": "profile",
+    # The pages mounting Clerk's <SignIn/> and <SignUp/> (allauth's pages stay available).
+    "SIGN_IN_URL": "sign_in",
+    "SIGN_UP_URL": "sign_up",
     "ALLOWED_REDIRECT_ORIGINS": ["http://localhost:3000"],
     # Phone numbers typed without "+" (the README's "(415) 555-0123", the admin search) are US.
     "PHONE_DEFAULT_REGION": "US",

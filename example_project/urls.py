@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 
 from example_project import media
@@ -14,6 +14,12 @@ urlpatterns = [
         login_required(TemplateView.as_view(template_name="profile.html")),
         name="profile",
     ),
+    # Clerk's <SignIn/> and <SignUp/> (the environment's sign_in_url / sign_up_url).
+    # Path routing: the components own /sign-in/... and /sign-up/... (factor-one, sso-callback).
+    path("sign-in/", TemplateView.as_view(template_name="sign_in.html"), name="sign_in"),
+    re_path(r"^sign-in/.+$", TemplateView.as_view(template_name="sign_in.html")),
+    path("sign-up/", TemplateView.as_view(template_name="sign_up.html"), name="sign_up"),
+    re_path(r"^sign-up/.+$", TemplateView.as_view(template_name="sign_up.html")),
     path("admin/", admin.site.urls),
     path("accounts/", include("clerk_users.allauth_urls")),  # allauth.urls + Clerk-style ids
     path("api/backend/v1/", include("clerk_users.api.backend.urls")),

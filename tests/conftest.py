@@ -20,6 +20,20 @@ def _clean_sms_outbox() -> Any:
     sms.outbox.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_webhook_endpoints() -> Any:
+    """Each test starts with no webhook endpoint (as its database does): the endpoint list is
+    cached across requests, and a cached endpoint of an earlier, rolled-back test would add
+    rows (and queries) to this one."""
+    from django.core.cache import cache
+
+    from clerk_users.webhooks import outbox
+
+    cache.set(outbox.CACHE_KEY, [], timeout=None)
+    yield
+    cache.set(outbox.CACHE_KEY, [], timeout=None)
+
+
 @pytest.fixture
 def sms_outbox() -> list[sms.SMSMessage]:
     return sms.outbox

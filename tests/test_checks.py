@@ -83,6 +83,18 @@ def test_bad_redirect_origin():
     assert ids_of(check_configuration()) == ["clerk_users.E010"]
 
 
+@pytest.mark.parametrize("value", [-1, "2000", 1.5, True, None])
+def test_bad_search_statement_timeout(value):
+    with override_settings(CLERK_USERS={"SEARCH_STATEMENT_TIMEOUT_MS": value}):
+        assert ids_of(check_configuration()) == ["clerk_users.E130"]
+
+
+@pytest.mark.parametrize("value", [0, 1, 2000])
+def test_good_search_statement_timeout(value):
+    with override_settings(CLERK_USERS={"SEARCH_STATEMENT_TIMEOUT_MS": value}):
+        assert check_configuration() == []
+
+
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 def test_no_bcrypt_hasher_is_a_warning():
     problems = check_configuration()

@@ -67,6 +67,8 @@ def codes(results: list[Any]) -> Counter:
 
 
 def test_twenty_threads_claiming_one_address_in_two_cases(make_user):
+    """Verified claims race for the one verified row; unverified claims claim nothing
+    (issue 12): they may coexist until the verified one releases them, never verified."""
     claimants = [make_user(email_address=None) for _ in range(THREADS)]
 
     def claim(i: int) -> Any:
@@ -75,15 +77,16 @@ def test_twenty_threads_claiming_one_address_in_two_cases(make_user):
         return identifiers.create_email_address(user, value, verified=i % 4 < 2)
 
     results = run_threads(claim)
-    assert codes(results) == Counter({"ok": 1, "form_identifier_exists": THREADS - 1})
-    rows = list(EmailAddress.objects.filter(email_address__iexact="a@x.com"))
-    assert len(rows) == 1
-    winner = next(r for r in results if not isinstance(r, ClerkError))
-    assert rows[0].pk == winner.pk and rows[0].email_address == "a@x.com"
-    mirror = list(AllauthEmail.objects.filter(email__iexact="a@x.com"))
-    assert [(m.user_id, m.verified) for m in mirror] == [(winner.user_id, winner.is_verified)]
+    assert set(codes(results)) <= {"ok", "form_identifier_exists"}
+    verified_ok = [r for r in results if not isinstance(r, ClerkError) and r.is_verified]
+    assert len(verified_ok) == 1
+    winner = verified_ok[0]
+    rows = list(EmailAddress.objects.filter(email_address="a@x.com"))
+    assert [r.pk for r in rows if r.is_verified] == [winner.pk]
+    assert len({r.user_id for r in rows}) == len(rows)  # once per user
+    mirror = {(m.user_id, m.verified) for m in AllauthEmail.objects.filter(email="a@x.com")}
+    assert mirror == {(r.user_id, r.is_verified) for r in rows}
     losers = [u.pk for u in claimants if u.pk != winner.user_id]
-    assert not EmailAddress.objects.filter(user_id__in=losers).exists()
     assert not User.objects.filter(pk__in=losers, primary_email_address__isnull=False).exists()
 
 
@@ -183,10 +186,13 @@ def test_twenty_threads_claiming_one_phone_in_different_formats(make_user):
         return identifiers.create_phone_number(user, formats[i % 4], verified=bool(i % 2))
 
     results = run_threads(claim)
-    assert codes(results) == Counter({"ok": 1, "form_identifier_exists": THREADS - 1})
+    assert set(codes(results)) <= {"ok", "form_identifier_exists"}
     from clerk_users.models import PhoneNumber
 
-    assert list(PhoneNumber.objects.values_list("phone_number", flat=True)) == ["+14155550123"]
+    rows = list(PhoneNumber.objects.all())
+    assert {r.phone_number for r in rows} == {"+14155550123"}
+    assert len([r for r in rows if r.is_verified]) == 1  # unverified claims claim nothing
+    assert len({r.user_id for r in rows}) == len(rows)
 
 
 def test_parallel_metadata_merges_of_different_keys_all_land(user):

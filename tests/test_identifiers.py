@@ -117,19 +117,30 @@ def test_duplicate_wallet_in_any_case_is_refused(make_user, user):
 
 
 def test_database_enforces_email_uniqueness_case_insensitively(user, other_user):
+    """Unique among verified addresses and once per user; an unverified claim of another
+    user's address may exist (it claims nothing, issue 12)."""
     from django.db import IntegrityError, transaction
 
     existing = user.primary_email_address.email_address
     with pytest.raises(IntegrityError), transaction.atomic():
-        EmailAddress.objects.create(user=other_user, email_address=existing.upper())
+        EmailAddress.objects.create(
+            user=other_user, email_address=existing.upper(), verification_status="verified"
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EmailAddress.objects.create(user=user, email_address=existing.upper())
+    EmailAddress.objects.create(user=other_user, email_address=existing.upper())
 
 
 def test_database_enforces_wallet_uniqueness_case_insensitively(user, other_user):
     from django.db import IntegrityError, transaction
 
-    Web3Wallet.objects.create(user=user, web3_wallet=WALLET)
+    Web3Wallet.objects.create(user=user, web3_wallet=WALLET, verification_status="verified")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Web3Wallet.objects.create(user=other_user, web3_wallet=WALLET.upper())
+        Web3Wallet.objects.create(
+            user=other_user, web3_wallet=WALLET.upper(), verification_status="verified"
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Web3Wallet.objects.create(user=user, web3_wallet=WALLET.upper())
 
 
 def test_database_refuses_phone_not_in_e164(user):

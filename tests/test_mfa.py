@@ -61,7 +61,7 @@ def test_frontend_totp_enrollment(user: Any) -> None:
     wrong = api.post("me/totp/attempt_verification", {"code": "000000"})
     assert wrong.status_code == 422 and code(wrong) == "form_code_incorrect"
     user.refresh_from_db()
-    assert user.failed_verification_attempts == 1 and not mfa.totp_enabled(user)
+    assert user.failed_code_attempts == 1 and not mfa.totp_enabled(user)
     done = api.post("me/totp/attempt_verification", {"code": code_for(totp["secret"])})
     assert done.status_code == 200, done.content
     verified = done.json()["response"]

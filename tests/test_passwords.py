@@ -70,7 +70,7 @@ def test_bcrypt_digest_import_signs_in_and_is_upgraded():
         password_hasher="bcrypt",
         email_address="imported@example.com",
     )
-    assert user.password == f"bcrypt${digest}"
+    assert user.password == f"clerk_bcrypt${digest}"
     assert user.password_enabled
     signed_in = authenticate(username="imported", password="imported secret 1")
     assert signed_in is not None and signed_in.pk == user.pk

@@ -248,5 +248,5 @@ def test_wrong_codes_count_toward_the_user_lockout(user, settings):
             with pytest.raises(ClerkError):
                 email.attempt_verification(wrong(code))
     user = User.objects.get(pk=user.pk)
-    assert user.failed_verification_attempts == 4
+    assert user.failed_code_attempts == 4
     assert user.locked and not user.is_active

@@ -46,7 +46,9 @@ class IdentifierForm(forms.ModelForm):
             except ValidationError as exc:
                 self.add_error(kind, exc)
                 return data
-            if identifiers.find(kind, data[kind]) is not None:
+            owner = getattr(self.instance, "user_id", None)
+            mine = owner and self._meta.model.objects.filter(user_id=owner, **{kind: data[kind]})
+            if identifiers.is_claimed(kind, data[kind]) or (mine and mine.exists()):
                 self.add_error(
                     kind,
                     ValidationError(

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 
 def _date(value: Any) -> SafeString | str:
@@ -51,12 +51,15 @@ class UserListMixin:
 
     @admin.display(description="primary email", ordering="primary_email_address__email_address")
     def primary_email(self, obj: Any) -> SafeString | str:
-        """May wrap before the ``@`` only (never inside the local part or the domain)."""
+        """May wrap before the ``@`` and at dots, never inside a word."""
         email = obj.primary_email_address
         if email is None:
             return "-"
         local, _, domain = email.email_address.rpartition("@")
-        return format_html("{}<wbr>@{}", local, domain)
+        # The parts are escaped, then joined with constant markup.
+        local_html = ".<wbr>".join(map(escape, local.split(".")))
+        domain_html = ".<wbr>".join(map(escape, domain.split(".")))
+        return mark_safe(f"{local_html}<wbr>@{domain_html}")
 
     @admin.display(description="status")
     def status(self, obj: Any) -> SafeString:

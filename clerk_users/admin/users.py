@@ -55,7 +55,7 @@ class ClerkUserCreationForm(AdminUserCreationForm):
         if not value:
             return None
         normalized = identifiers.NORMALIZERS[kind](value, kind)
-        if identifiers.find(kind, normalized) is not None:
+        if identifiers.is_claimed(kind, normalized):
             raise ValidationError(
                 f"That {identifiers.WHAT[kind]} is taken.", code="form_identifier_exists"
             )
@@ -335,6 +335,9 @@ class ClerkUserAdmin(UserListMixin, ProfileImageAdminMixin, DjangoUserAdmin):  #
         obj.save(update_fields=fields)
         for identifier in wanted.values():
             identifiers.set_primary(obj, identifier)
+        from clerk_users import signals
+
+        signals.user_updated.send(sender=type(obj), user=obj)  # webhooks (admin's transaction)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         users.delete_user(obj)

@@ -27,7 +27,13 @@ def verify_request_token(token: str, request: Any = None) -> tuple[Any, dict[str
     from clerk_users.models import Session
 
     try:
-        claims = tokens.verify_session_token(token)
+        # The token must name this site as its issuer and, when it names an authorized
+        # party, one of ours: a token of another site (same keys, other iss/azp) is refused.
+        claims = tokens.verify_session_token(
+            token,
+            issuer=tokens.accepted_issuers(request),
+            authorized_parties=sorted(tokens.allowed_parties(request)),
+        )
     except tokens.TokenError as exc:
         failure = SessionTokenFailed(exc.long_message)
         failure.clerk_code = exc.clerk_code

@@ -35,7 +35,9 @@ def verification_json(identifier: Identification) -> dict[str, Any] | None:
     }
     if identifier.kind == "web3_wallet" and identifier.verification_message:
         data["message"] = identifier.verification_message
-        data["nonce"] = identifier.verification_message.rsplit(" ", 1)[-1]
+        from clerk_users.web3 import siwe_fields
+
+        data["nonce"] = siwe_fields(identifier.verification_message).get("Nonce")
     return data
 
 

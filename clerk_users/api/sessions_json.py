@@ -12,17 +12,20 @@ from clerk_users.api.serializers import ms
 
 
 def activity_json(session: Any) -> dict[str, Any]:
-    return {
+    """Clerk's ``SessionActivityResponse``: ``device_type``, ``browser_name``,
+    ``browser_version``, ``ip_address``, ``city`` and ``country`` are optional strings, never
+    null; what is not known is left out, as Clerk's own server does (its Go model serialises
+    them ``omitempty``), so SDKs read ``undefined``/unset rather than a wrong type."""
+    activity: dict[str, Any] = {
         "object": "session_activity",
         "id": session.activity_id,
-        "device_type": session.device_type or None,
         "is_mobile": session.is_mobile,
-        "browser_name": session.browser_name or None,
-        "browser_version": session.browser_version or None,
-        "ip_address": session.ip_address or None,
-        "city": session.city or None,
-        "country": session.country or None,
     }
+    for name in ("device_type", "browser_name", "browser_version", "ip_address", "city", "country"):
+        value = getattr(session, name)
+        if value:
+            activity[name] = value
+    return activity
 
 
 def session_json(session: Any) -> dict[str, Any]:
@@ -94,13 +97,13 @@ def backup_codes_json(user: Any, codes: list[str]) -> dict[str, Any]:
 class SessionActivitySerializer(serializers.Serializer):
     object = serializers.CharField()
     id = serializers.CharField()
-    device_type = serializers.CharField(allow_null=True)
+    device_type = serializers.CharField(required=False)
     is_mobile = serializers.BooleanField()
-    browser_name = serializers.CharField(allow_null=True)
-    browser_version = serializers.CharField(allow_null=True)
-    ip_address = serializers.CharField(allow_null=True)
-    city = serializers.CharField(allow_null=True)
-    country = serializers.CharField(allow_null=True)
+    browser_name = serializers.CharField(required=False)
+    browser_version = serializers.CharField(required=False)
+    ip_address = serializers.CharField(required=False)
+    city = serializers.CharField(required=False)
+    country = serializers.CharField(required=False)
 
 
 class SessionSerializer(serializers.Serializer):

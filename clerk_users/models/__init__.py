@@ -12,7 +12,9 @@ from .identifiers import (
 from .images import Image
 from .secret_keys import SecretKey
 from .sessions import JWTTemplate, Session, SessionStatus, SigningKey, TOTPEnrollment
+from .sign_ins import SignInAttempt, SignInStatus, SignUpAttempt, SignUpStatus
 from .user import AbstractClerkUser, ClerkUserManager, ClerkUserQuerySet, User
+from .webhooks import MessageStatus, WebhookAttempt, WebhookEndpoint, WebhookMessage
 
 __all__ = [
     "IDENTIFIER_MODELS",
@@ -24,13 +26,21 @@ __all__ = [
     "Identification",
     "Image",
     "JWTTemplate",
+    "MessageStatus",
     "PhoneNumber",
     "SecretKey",
     "Session",
     "SessionStatus",
+    "SignInAttempt",
+    "SignInStatus",
+    "SignUpAttempt",
+    "SignUpStatus",
     "SigningKey",
     "TOTPEnrollment",
     "User",
     "VerificationStatus",
     "Web3Wallet",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookMessage",
 ]

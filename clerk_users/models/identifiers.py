@@ -1,7 +1,10 @@
 """Email addresses, phone numbers and web3 wallets: a user's identifiers.
 
-Each identifier carries its own verification state (contract §3). Uniqueness across users is
-enforced by the database: emails case-insensitively, phones as E.164, wallets lowercased.
+Each identifier carries its own verification state (contract §3). Uniqueness is enforced by
+the database: emails case-insensitively (stored canonical: ``clerk_users.normalization``),
+phones as E.164, wallets lowercased. An unverified identifier claims nothing (issue 12):
+a value is unique among *verified* identifiers and once per user, so someone else's
+unverified claim never blocks the owner; verifying it removes the other claims.
 Rules (who may create, verify, delete, become primary) live in ``clerk_users.identifiers``.
 """
 
@@ -11,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -23,6 +27,9 @@ class VerificationStatus(models.TextChoices):
     FAILED = "failed"
     EXPIRED = "expired"
     TRANSFERABLE = "transferable"
+
+
+VERIFIED = Q(verification_status="verified")
 
 
 def verification_object(strategy: str) -> str:
@@ -137,12 +144,25 @@ class EmailAddress(Identification):
         verbose_name = "email address"
         verbose_name_plural = "email addresses"
         constraints = [
-            models.UniqueConstraint(Lower("email_address"), name="clerk_users_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email_address"),
+                condition=VERIFIED,
+                name="clerk_users_email_verified_unique",
+            ),
+            models.UniqueConstraint(
+                F("user"), Lower("email_address"), name="clerk_users_email_user_unique"
+            ),
+        ]
+        # Lookups by value across users (sign-in, claims, exact filters): the unique indexes
+        # above are partial (verified only) or lead with the user.
+        indexes = [
+            models.Index(fields=["email_address"], name="clerk_users_email_idx"),
+            models.Index(Lower("email_address"), name="clerk_users_email_lower_idx"),
         ]
 
 
 class PhoneNumber(Identification):
-    phone_number = models.CharField(max_length=32, unique=True)
+    phone_number = models.CharField(max_length=32)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_numbers"
     )
@@ -159,7 +179,16 @@ class PhoneNumber(Identification):
                 condition=models.Q(phone_number__startswith="+"),
                 name="clerk_users_phone_e164",
             ),
+            models.UniqueConstraint(
+                fields=["phone_number"],
+                condition=VERIFIED,
+                name="clerk_users_phone_verified_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "phone_number"], name="clerk_users_phone_user_unique"
+            ),
         ]
+        indexes = [models.Index(fields=["phone_number"], name="clerk_users_phone_idx")]
 
 
 class Web3Wallet(Identification):
@@ -174,7 +203,16 @@ class Web3Wallet(Identification):
     class Meta(Identification.Meta):
         verbose_name = "web3 wallet"
         constraints = [
-            models.UniqueConstraint(Lower("web3_wallet"), name="clerk_users_wallet_ci_unique"),
+            models.UniqueConstraint(
+                Lower("web3_wallet"), condition=VERIFIED, name="clerk_users_wallet_verified_unique"
+            ),
+            models.UniqueConstraint(
+                F("user"), Lower("web3_wallet"), name="clerk_users_wallet_user_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["web3_wallet"], name="clerk_users_wallet_idx"),
+            models.Index(Lower("web3_wallet"), name="clerk_users_wallet_lower_idx"),
         ]
 
 

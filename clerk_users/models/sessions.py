@@ -67,6 +67,13 @@ class Session(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     city = models.CharField(max_length=128, blank=True, default="")
     country = models.CharField(max_length=64, blank=True, default="")
+    # When the session last proved a first factor (sign-in, then reverification) and a
+    # second factor: Clerk's ``factor_verification_age`` and reverification read them.
+    first_factor_verified_at = models.DateTimeField(null=True, blank=True)
+    second_factor_verified_at = models.DateTimeField(null=True, blank=True)
+    # The pending reverification (Clerk's ``SessionVerification``): level, status, the
+    # email code's HMAC and attempts. Never output as is.
+    verification = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -21,17 +21,42 @@ from .base import ClerkIDField
 
 
 class ClerkUserQuerySet(models.QuerySet):
-    def with_identifiers(self) -> ClerkUserQuerySet:
-        """Load users with every identifier and external account in a constant number of
-        queries (one per relation), whatever the number of users."""
-        from .identifiers import EmailAddress, PhoneNumber, Web3Wallet
+    _load_relations = False
 
-        return self.prefetch_related(
-            Prefetch("email_addresses", queryset=EmailAddress.objects.order_by("created_at", "id")),
-            Prefetch("phone_numbers", queryset=PhoneNumber.objects.order_by("created_at", "id")),
-            Prefetch("web3_wallets", queryset=Web3Wallet.objects.order_by("created_at", "id")),
-            *self.model.extra_prefetches(),
-        )
+    def with_identifiers(self) -> ClerkUserQuerySet:
+        """Load users with everything the user JSON reads in three queries, whatever the
+        number of users (see ``clerk_users.models.loading``)."""
+        from . import loading
+
+        handled = {*loading.HANDLED, "profile_image", "authenticator_set"}
+        extra = [
+            lookup
+            for lookup in self.model.extra_prefetches()
+            if getattr(lookup, "prefetch_to", lookup) not in handled
+        ]
+        queryset = self.select_related("profile_image")
+        if extra:
+            queryset = queryset.prefetch_related(*extra)
+        queryset._load_relations = True
+        return queryset
+
+    def _clone(self) -> Any:
+        clone = super()._clone()  # type: ignore[misc]
+        clone._load_relations = self._load_relations
+        return clone
+
+    def _fetch_all(self) -> None:
+        loaded = self._result_cache is not None  # type: ignore[has-type]
+        super()._fetch_all()  # type: ignore[misc]
+        if (
+            not loaded
+            and self._load_relations
+            and self._iterable_class is models.query.ModelIterable
+            and self._result_cache
+        ):
+            from . import loading
+
+            loading.load_relations(self._result_cache, self.db)
 
 
 class ClerkUserManager(BaseUserManager.from_queryset(ClerkUserQuerySet)):  # type: ignore[misc]
@@ -79,6 +104,8 @@ class ClerkUserManager(BaseUserManager.from_queryset(ClerkUserQuerySet)):  # typ
 
 class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     id = ClerkIDField(prefix="user", primary_key=True)
+    # Longer than Django's 128: digests imported from Clerk (scrypt, PBKDF2-SHA512) are longer.
+    password = models.CharField("password", max_length=512)
     username = models.CharField(max_length=64, unique=True, null=True, blank=True)
     first_name = models.CharField(max_length=150, blank=True, default="")
     last_name = models.CharField(max_length=150, blank=True, default="")
@@ -124,7 +151,10 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     locked_at = models.DateTimeField(null=True, blank=True)
     # Null with ``locked_at`` set means locked until unlocked by an admin.
     lockout_expires_at = models.DateTimeField(null=True, blank=True)
+    # Failed passwords; failed codes count apart (a correct password does not wipe them):
+    # the lockout is on the sum (``clerk_users.lockout``).
     failed_verification_attempts = models.PositiveIntegerField(default=0)
+    failed_code_attempts = models.PositiveIntegerField(default=0)
 
     password_last_updated_at = models.DateTimeField(null=True, blank=True)
     # Set by the Backend API's password/set_compromised: the user must reset the password.
@@ -194,7 +224,8 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
     def verification_attempts_remaining(self) -> int:
         from clerk_users.app_settings import app_settings
 
-        return max(0, app_settings.LOCKOUT_MAX_ATTEMPTS - self.failed_verification_attempts)
+        used = self.failed_verification_attempts + self.failed_code_attempts
+        return max(0, app_settings.LOCKOUT_MAX_ATTEMPTS - used)
 
     @property
     def last_sign_in_at(self) -> datetime | None:
@@ -319,6 +350,31 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
         super().set_password(raw_password)
         self.password_last_updated_at = timezone.now()
         self.password_compromised_at = None
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._clerk_password_changed = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; when a new password is stored for an existing user, end their sessions.
+
+        Django ties every cookie session to the password hash, so a new password kills
+        them; their Clerk sessions end with them (else their session tokens would keep
+        authenticating). The session acting on this user object (``_clerk_session_id``,
+        set by the middleware and the API authentication) is kept: the view that changed
+        the password keeps it signed in with ``update_session_auth_hash``, as Django's and
+        allauth's password-change views do. A reset (an anonymous request) ends them all.
+        """
+        changed = getattr(self, "_password", None) is not None or getattr(
+            self, "_clerk_password_changed", False
+        )
+        existing = not self._state.adding and self.pk is not None
+        super().save(*args, **kwargs)
+        self._clerk_password_changed = False
+        if changed and existing:
+            from clerk_users.sessions import lifecycle as sessions
+
+            sessions.end_sessions_after_password_change(self)
 
 
 class User(AbstractClerkUser):

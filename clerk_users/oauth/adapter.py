@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.core.exceptions import ImmediateHttpResponse
-from allauth.socialaccount import app_settings as socialaccount_settings
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base.constants import AuthError
 
@@ -49,7 +48,10 @@ class ClerkSocialAccountAdapter(DefaultSocialAccountAdapter):
             response = oauth_flow.fail(request, account_id, code)
             if response is not None:
                 raise ImmediateHttpResponse(response)
-        if not sociallogin.is_existing and not socialaccount_settings.REAUTHENTICATION_REQUIRED:
+        if not sociallogin.is_existing:
+            # Our connect flow began at POST /me/external_accounts, which already required
+            # a recent first factor (reverification): connect here, atomically, rather
+            # than through allauth's connect (which would ask again and race).
             self._connect_new(request, sociallogin, pending)
 
     def _connect_new(self, request: Any, sociallogin: Any, pending: Any) -> None:
@@ -88,25 +90,25 @@ class ClerkSocialAccountAdapter(DefaultSocialAccountAdapter):
         else:
             code = "oauth_callback_error"
         response = oauth_flow.fail(request, account_id, code)
+        if response is None:  # a ClerkJS sign-in (clerk_users.signin.oauth)?
+            from clerk_users.signin import oauth as sign_in_oauth
+
+            response = sign_in_oauth.fail_from_state(request, state, code)
         if response is not None:
             raise ImmediateHttpResponse(response)
 
     def authenticate_by_email(self, sociallogin: Any) -> tuple[Any, str] | None:
         """Only a provider-verified email equal to an address *verified here* may sign in."""
-        from clerk_users.models import EmailAddress
+        from clerk_users import identifiers
 
         for address in sociallogin.email_addresses:
             if not address.verified or not self.can_authenticate_by_email(
                 sociallogin, address.email
             ):
                 continue
-            ours = (
-                EmailAddress.objects.filter(
-                    email_address__iexact=address.email.strip(), verification_status="verified"
-                )
-                .select_related("user")
-                .first()
-            )
+            # The canonical form (punycode domain): a lookalike such as a dotless-i (U+0131) domain
+            # never equals the real address, whatever the database's case folding does.
+            ours = identifiers.verified_holder("email_address", address.email)
             if ours is not None:
                 return ours.user, address.email
         return None

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from clerk_users import errors
+from clerk_users import errors, signals
 from clerk_users.models import ExternalAccount, VerificationStatus
 from clerk_users.oauth.providers import PROVIDERS
 
@@ -186,7 +186,9 @@ def create_external_account(
         auth_params=auth_params,
     )
     _begin(account, request)
-    account.save(force_insert=True)
+    with transaction.atomic():
+        account.save(force_insert=True)
+        signals.user_updated.send(sender=type(user), user=user)  # webhooks, same transaction
     return account
 
 
@@ -231,23 +233,11 @@ def load_start_token(token: str) -> tuple[str, str] | None:
 
 # -- deletion --------------------------------------------------------------------------------
 def can_sign_in_without(account: ExternalAccount) -> bool:
-    """Whether the user keeps a way to sign in once ``account`` is gone.
+    """Whether the user keeps a way to sign in once ``account`` is gone (the one rule for
+    every kind: ``identifiers.can_sign_in_without``)."""
+    from clerk_users import identifiers
 
-    Counted (Clerk refuses to delete a user's last identification): another verified external
-    account, a verified email address or phone number (code / reset sign-in), a verified web3
-    wallet, or a usable password together with a username.
-    """
-    user = account.user
-    if (
-        ExternalAccount.objects.filter(user_id=user.pk, verification_status="verified")
-        .exclude(pk=account.pk)
-        .exists()
-    ):
-        return True
-    for relation in ("email_addresses", "phone_numbers", "web3_wallets"):
-        if getattr(user, relation).filter(verification_status="verified").exists():
-            return True
-    return bool(user.has_usable_password() and user.username)
+    return identifiers.can_sign_in_without(account.user, external_account=account)
 
 
 def delete_external_account(account: ExternalAccount, *, keep_sign_in: bool = True) -> None:
@@ -270,6 +260,7 @@ def delete_external_account(account: ExternalAccount, *, keep_sign_in: bool = Tr
         account.delete()
         if social is not None:
             social.delete()
+        signals.user_updated.send(sender=type(account.user), user=account.user)  # webhooks
 
 
 # -- tokens ----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.utils import timezone
 from requests import RequestException
 
-from clerk_users import errors
+from clerk_users import errors, normalization
 from clerk_users.models import EmailAddress, ExternalAccount, VerificationStatus
 from clerk_users.oauth import external_accounts as rules
 
@@ -266,14 +266,16 @@ def link_email(account: ExternalAccount, email: str, verified: bool) -> None:
     if not email:
         return
     strategy = "from_" + account.provider
-    existing = EmailAddress.objects.filter(email_address__iexact=email).first()
+    key = normalization.email_key(email)
+    if key is None or identifiers.is_claimed("email_address", key, by_other_than=account.user):
+        logger.info("provider email %s not added: refused or verified by another user", email)
+        return
+    existing = EmailAddress.objects.filter(user_id=account.user_id, email_address=key).first()
     try:
         if existing is None:
             existing = identifiers.create_email_address(
-                account.user, email, verified=verified, strategy=strategy
+                account.user, key, verified=verified, strategy=strategy
             )
-        elif existing.user_id != account.user_id:
-            return
         elif verified and not existing.is_verified:
             identifiers.verify(existing, strategy)
     except errors.ClerkError as exc:
@@ -285,7 +287,11 @@ def link_email(account: ExternalAccount, email: str, verified: bool) -> None:
 
 # -- receivers -------------------------------------------------------------------------------
 def _on_added(sender: Any, request: Any, sociallogin: Any, **kwargs: Any) -> None:
-    sync_account(sociallogin)
+    from clerk_users import signals as clerk_signals
+
+    account = sync_account(sociallogin)
+    if account is not None:  # a provider connected to an existing user: user.updated
+        clerk_signals.user_updated.send(sender=type(account.user), user=account.user)
 
 
 def _on_updated(sender: Any, request: Any, sociallogin: Any, **kwargs: Any) -> None:

@@ -68,16 +68,18 @@ def create_session(user: Any, request: Any = None) -> Any:
         abandon_at=abandon_at,
         last_active_at=now,
         created_at=now,
+        first_factor_verified_at=now,  # a sign-in proves a first factor
     )
     if request is not None:
         for field, value in activity.from_request(request).items():
             setattr(session, field, value)
-    session.save(force_insert=True)
+    with transaction.atomic():
+        session.save(force_insert=True)
+        signals.session_created.send(sender=Session, session=session)  # same transaction
     if django_session is not None:
         django_session[SESSION_ID_KEY] = session.id
         django_session[CLIENT_ID_KEY] = session.client_id
     user._clerk_session_id = session.id
-    signals.session_created.send(sender=Session, session=session)
     return session
 
 
@@ -138,11 +140,14 @@ def end_session(session_or_id: Any, *, status: str = "revoked") -> Any:
             session.save(update_fields=["status", "ended_at", "updated_at"])
             _mark_revoked([session.id])
             _delete_django_sessions([session.session_key or ""])
+            # Inside the transaction (the webhook outbox row commits with the status).
+            if status == SessionStatus.REVOKED:
+                signals.session_revoked.send(sender=Session, session=session)
+            else:
+                signals.session_ended.send(sender=Session, session=session)
     tokens.forget_session(session.id)
     if isinstance(session_or_id, Session):
         session_or_id.status, session_or_id.ended_at = session.status, session.ended_at
-    if status == SessionStatus.REVOKED:
-        signals.session_revoked.send(sender=Session, session=session)
     return session
 
 
@@ -165,10 +170,11 @@ def _revoke_many(queryset: Any) -> int:
         )
         _mark_revoked([r[0] for r in rows])
         _delete_django_sessions([r[1] for r in rows if r[1]])
+        if rows:
+            for session in Session.objects.filter(pk__in=[r[0] for r in rows]):
+                signals.session_revoked.send(sender=Session, session=session)
     for session_id, _key in rows:
         tokens.forget_session(session_id)
-    for session in Session.objects.filter(pk__in=[r[0] for r in rows]):
-        signals.session_revoked.send(sender=Session, session=session)
     return len(rows)
 
 
@@ -206,9 +212,32 @@ def keep_signed_in_after_password_change(request: Any, user: Any) -> None:
 
     django_session = getattr(request, "session", None)
     if django_session is None or not django_session.session_key:
+        _rehash_stored_session(user)
         return
     update_session_auth_hash(request, user)
     store_session_key(request)
+
+
+def _rehash_stored_session(user: Any) -> None:
+    """A Bearer-authenticated change (no cookie in this request): keep the acting Clerk
+    session's own Django session valid under the new password hash, as
+    ``update_session_auth_hash`` does for a cookie request."""
+    from django.contrib.auth import HASH_SESSION_KEY
+
+    from clerk_users.models import Session
+
+    session_id = getattr(user, "_clerk_session_id", None)
+    key = (
+        Session.objects.filter(pk=session_id).values_list("session_key", flat=True).first()
+        if session_id
+        else None
+    )
+    if not key:
+        return
+    stored = _session_store()(session_key=key)
+    if stored.exists(key) and stored.get(HASH_SESSION_KEY) is not None:
+        stored[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        stored.save()
 
 
 def revoke_other_sessions(user: Any, keep_session_key: str | None = None) -> int:
@@ -225,6 +254,19 @@ def revoke_other_sessions(user: Any, keep_session_key: str | None = None) -> int
         queryset = queryset.exclude(session_key=keep_session_key)
         if keep_id:
             Session.objects.filter(pk=keep_id).update(session_key=keep_session_key)
+    if keep_id:
+        queryset = queryset.exclude(pk=keep_id)
+    return _revoke_many(queryset)
+
+
+def end_sessions_after_password_change(user: Any) -> int:
+    """End the sessions that a new password killed: all of ``user``'s, except the session
+    acting on this very user object (``user._clerk_session_id``), which the password-change
+    view keeps signed in. Returns how many ended."""
+    from clerk_users.models import Session
+
+    queryset = Session.objects.filter(user_id=user.pk)
+    keep_id = getattr(user, "_clerk_session_id", None)
     if keep_id:
         queryset = queryset.exclude(pk=keep_id)
     return _revoke_many(queryset)

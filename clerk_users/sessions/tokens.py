@@ -67,6 +67,15 @@ def issuer(request: Any = None) -> str:
     return "clerk_users"
 
 
+def accepted_issuers(request: Any = None) -> list[str]:
+    """The ``iss`` values a session token of *this* site carries: the configured issuer,
+    else this request's Frontend API URL or the request-less default (``user.get_token()``
+    in a script). Sites that share signing keys must configure ``SESSION_TOKEN_ISSUER``."""
+    if app_settings.SESSION_TOKEN_ISSUER:
+        return [app_settings.SESSION_TOKEN_ISSUER]
+    return [issuer(request), issuer(None)] if request is not None else [issuer(None)]
+
+
 def _frontend_api_path() -> str:
     from django.urls import NoReverseMatch, reverse
 
@@ -77,6 +86,16 @@ def _frontend_api_path() -> str:
     return jwks_path[: -len("/.well-known/jwks.json")]
 
 
+def allowed_parties(request: Any) -> set[str]:
+    """Origins a session token may be minted for (``azp``): the site itself, the
+    ``AUTHORIZED_PARTIES`` and the ``ALLOWED_REDIRECT_ORIGINS``."""
+    allowed = {o.rstrip("/").lower() for o in app_settings.AUTHORIZED_PARTIES}
+    allowed |= {o.rstrip("/").lower() for o in app_settings.ALLOWED_REDIRECT_ORIGINS}
+    if request is not None:
+        allowed.add(f"{request.scheme}://{request.get_host()}".lower())
+    return allowed
+
+
 def authorized_party(request: Any) -> str | None:
     """The request's ``Origin`` when it is the site itself or an allowed party."""
     if request is None:
@@ -84,10 +103,7 @@ def authorized_party(request: Any) -> str | None:
     origin = origin_of(request.headers.get("Origin", ""))
     if origin is None:
         return None
-    allowed = {o.rstrip("/").lower() for o in app_settings.AUTHORIZED_PARTIES}
-    allowed |= {o.rstrip("/").lower() for o in app_settings.ALLOWED_REDIRECT_ORIGINS}
-    allowed.add(f"{request.scheme}://{request.get_host()}".lower())
-    return origin if origin in allowed else None
+    return origin if origin in allowed_parties(request) else None
 
 
 def session_claims(session: Any, request: Any = None, now: int | None = None) -> dict[str, Any]:
@@ -101,6 +117,11 @@ def session_claims(session: Any, request: Any = None, now: int | None = None) ->
         "exp": iat + app_settings.SESSION_TOKEN_LIFETIME,
         "v": TOKEN_VERSION,
     }
+    if hasattr(session, "first_factor_verified_at"):
+        from clerk_users.sessions.reverification import factor_verification_age
+
+        # Clerk's ``fva``: minutes since the first and second factor were verified.
+        claims["fva"] = factor_verification_age(session)
     azp = authorized_party(request)
     if azp:
         claims["azp"] = azp
@@ -275,7 +296,7 @@ def _current_session(user: Any, session_id: str | None) -> Any:
 def verify_session_token(
     token: str,
     *,
-    issuer: str | None = None,
+    issuer: str | list[str] | None = None,
     authorized_parties: list[str] | None = None,
     leeway: int | None = None,
     max_lifetime: int | None = None,

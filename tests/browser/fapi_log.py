@@ -18,7 +18,7 @@ from typing import Any
 CALLS: list[tuple[str, str, str, int]] | None = None
 _lock = threading.Lock()
 PREFIX = "/api/frontend/"
-ID = re.compile(r"/(sess|idn|eac|img|user|client|jtmp|totp|bcode)_[A-Za-z0-9]+")
+ID = re.compile(r"/(sess|idn|eac|img|user|client|jtmp|totp|bcode|sia|sua)_[A-Za-z0-9]+")
 TOKEN = re.compile(r"/(oauth/start|avatars)/.+$")
 
 

@@ -136,7 +136,9 @@ def test_user_profile_updates_the_password(signed_in):
     open_profile(page, site)
     page.click(".cl-navbarButton__security")
     page.click(".cl-profileSectionPrimaryButton__password")
-    page.fill("input[name=currentPassword]", signed_in.password)
+    page.wait_for_selector("input[name=newPassword]")
+    # reverification is on: the fresh sign-in stands for the current password
+    assert page.locator("input[name=currentPassword]").count() == 0
     page.fill("input[name=newPassword]", "another long passphrase")
     page.fill("input[name=confirmPassword]", "another long passphrase")
     with page.expect_response(lambda r: "/me/change_password" in r.url) as changed:

@@ -314,9 +314,11 @@ def test_provider_email_never_takes_over_an_unverified_address(
     victim = User.objects.get(pk=victim.pk)
     assert victim.password == password_before and victim.has_usable_password()
     assert not victim.external_accounts.exists()
+    # An unverified identifier claims nothing (issue 12): the provider-verified address is
+    # the new account's, and the victim's unproven claim of it is released, never verified.
     address = EmailAddress.objects.get(email_address="grace@example.org")
-    assert address.user_id == victim.pk
-    assert not address.is_verified and address.linked_external_account_id is None
+    assert address.user_id != victim.pk and address.is_verified
+    assert not EmailAddress.objects.filter(user=victim, email_address="grace@example.org")
     assert not SocialAccount.objects.filter(user=victim).exists()
 
 
@@ -516,16 +518,31 @@ def test_admin_lists_and_deletes_external_accounts(user: Any, browser: Client) -
 
 
 @pytest.mark.django_db
-def test_connecting_never_touches_another_users_address(
+def test_connecting_never_links_another_users_address(
     make_user: Any, browser: Client, user: Any
 ) -> None:
+    """Another user's *unverified* claim is never linked nor verified for them; as an
+    unverified identifier claims nothing (issue 12), the provider-verified address becomes
+    the connecting user's and the other claim is released."""
     victim = make_user(username="victim2", email_address="v2@example.com")
-    victim.create_email_address("grace@example.org")  # unverified, the victim's
+    claim = victim.create_email_address("grace@example.org")  # unverified, the other's
     account = connect_github(browser)
     assert account.is_verified and account.user_id == user.pk
     address = EmailAddress.objects.get(email_address="grace@example.org")
-    assert address.user_id == victim.pk and not address.is_verified
-    assert address.linked_external_account_id is None
+    assert address.user_id == user.pk and address.is_verified
+    assert address.linked_external_account_id == account.pk
+    assert not EmailAddress.objects.filter(pk=claim.pk).exists()
+
+
+@pytest.mark.django_db
+def test_connecting_never_touches_another_users_verified_address(
+    make_user: Any, browser: Client, user: Any
+) -> None:
+    owner = make_user(username="owner2", email_address="grace@example.org")
+    account = connect_github(browser)
+    assert account.is_verified and account.user_id == user.pk
+    address = EmailAddress.objects.get(email_address="grace@example.org")
+    assert address.user_id == owner.pk and address.linked_external_account_id is None
 
 
 @pytest.mark.django_db

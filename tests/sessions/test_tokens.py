@@ -25,7 +25,7 @@ from clerk_users.sessions import signing_keys, tokens
 from tests.sessions.helpers import forge, make_session, pem, public_key, public_pem, settings_keys
 
 __all__ = ["settings_keys"]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository (tests/sessions/ -> ../..)
 FRONTEND_JWKS = "/api/frontend/v1/.well-known/jwks.json"
 
 
@@ -43,7 +43,8 @@ def test_session_token_claims_and_60_second_lifetime(session: Any, user: Any) ->
     before = int(time.time())
     token = session.get_token()
     claims = decode(token)
-    assert set(claims) == {"iss", "sub", "sid", "iat", "nbf", "exp", "v"}
+    assert set(claims) == {"iss", "sub", "sid", "iat", "nbf", "exp", "v", "fva"}
+    assert claims["fva"][1] == -1  # minutes since each factor; -1: no second factor yet
     assert claims["sub"] == user.pk and claims["sid"] == session.id
     assert before <= claims["iat"] <= int(time.time())
     assert claims["exp"] == claims["iat"] + 60

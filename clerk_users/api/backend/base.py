@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
+from clerk_users.api.backend import conformance
 from clerk_users.api.backend.authentication import (
     HasSecretKey,
     SecretKeyAuthentication,
@@ -38,6 +39,12 @@ class BackendMixin:
             raise SecretKeyAuthenticationFailed()
         super().permission_denied(request, message=message, code=code)  # type: ignore[misc]
         raise AssertionError("unreachable")
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Answer errors with a status the operation documents (see ``conformance``)."""
+        response: Response = super().handle_exception(exc)  # type: ignore[misc]
+        conformance.conform(self.request, response, exc)  # type: ignore[attr-defined]
+        return response
 
     def respond(self, resource: Any, status: int = 200) -> Response:
         return Response(resource, status=status)

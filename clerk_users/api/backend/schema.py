@@ -137,12 +137,41 @@ def document_clerk_errors(result: dict[str, Any], generator: Any, **kwargs: Any)
         "scheme": "bearer",
         "bearerFormat": "sk_test_... / sk_live_...",
     }
-    return shared_schema.document_clerk_errors(
+    result = shared_schema.document_clerk_errors(
         result,
         statuses=["400", "401", "415", "422", "429"],
         strict_components=_strict_body_components(),
         security=[{"bearerAuth": []}],
     )
+    return _conform_error_statuses(result)
+
+
+def _conform_error_statuses(result: dict[str, Any]) -> dict[str, Any]:
+    """Document each error under the status it is answered with (``conformance``)."""
+    import re
+
+    from django.urls import Resolver404, resolve
+
+    from clerk_users.api.backend import conformance, urls
+
+    for path, item in result.get("paths", {}).items():
+        try:
+            match = resolve(re.sub(r"\{[^}]+\}", "x", path), urlconf=urls.__name__)
+        except Resolver404:
+            continue
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            op = conformance.OPERATIONS.get((match.url_name or "", method.upper()))
+            responses = operation["responses"]
+            # 429 stays: the per-key rate limit (DRF throttling) is never moved.
+            for code in [c for c in responses if c.isdigit() and int(c) >= 400 and c != "429"]:
+                moved = str(conformance.documented_status(op, int(code)))
+                if moved != code:
+                    responses.setdefault(moved, responses[code])
+                    del responses[code]
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
 
 
 class BackendSchemaGenerator(SchemaGenerator):

@@ -11,6 +11,7 @@ from clerk_users.api.backend.views import jwt_templates as jwt_template_views
 from clerk_users.api.backend.views import mfa as mfa_views
 from clerk_users.api.backend.views import sessions as session_views
 from clerk_users.api.backend.views import user_credentials as credential_views
+from clerk_users.api.backend.views import user_organizations
 from clerk_users.api.backend.views.external_accounts import (
     UserExternalAccountView,
     UserOAuthAccessTokensView,
@@ -43,6 +44,21 @@ urlpatterns = [
         "users/<str:user_id>/oauth_access_tokens/<str:provider>",
         UserOAuthAccessTokensView.as_view(),
         name="user-oauth-access-tokens",
+    ),
+    path(
+        "users/<str:user_id>/organization_memberships",
+        user_organizations.UserOrganizationMembershipsView.as_view(),
+        name="user-organization-memberships",
+    ),
+    path(
+        "users/<str:user_id>/organization_invitations",
+        user_organizations.UserOrganizationInvitationsView.as_view(),
+        name="user-organization-invitations",
+    ),
+    path(
+        "users/<str:user_id>/trusted_devices",
+        user_organizations.UserTrustedDevicesView.as_view(),
+        name="user-trusted-devices",
     ),
     path(
         "users/<str:user_id>/email_address",

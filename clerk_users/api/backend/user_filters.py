@@ -17,9 +17,11 @@ from typing import Any
 import phonenumbers
 from django.db import connection
 from django.db.models import CharField, F, Func, Q, QuerySet, Value
+from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
-from clerk_users import errors
+from clerk_users import errors, normalization
+from clerk_users.api.backend import user_search
 from clerk_users.app_settings import app_settings
 from clerk_users.models import EmailAddress, ExternalAccount, PhoneNumber, Web3Wallet
 
@@ -33,7 +35,7 @@ LIST_PARAMS = (
     "organization_id",
     "provider_user_id",
 )
-TEXT_PARAMS = ("query", "email_address_query", "phone_number_query", "username_query", "name_query")
+TEXT_PARAMS = user_search.TEXT_PARAMS
 TIME_PARAMS = {
     "last_active_at_before": ("last_active_at", "lt"),
     "last_active_at_after": ("last_active_at", "gt"),
@@ -136,14 +138,17 @@ def _time(params: Any, name: str) -> datetime | None:
     return datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
-def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
-    """Apply every filter of contract §6 found in ``params`` (a QueryDict)."""
+def filter_users(queryset: QuerySet, params: Any, *, query: str = "union") -> QuerySet:
+    """Apply every filter of contract §6 found in ``params`` (a QueryDict); ``query`` says
+    how ``query=`` is written (``user_search.text_conditions``)."""
     conditions = Q()
-    emails = [v.strip().lower() for v in _values(params, "email_address")]
+    emails = [
+        normalization.email_key(v) or v.strip().lower() for v in _values(params, "email_address")
+    ]
     if emails:
-        conditions &= Q(
-            pk__in=EmailAddress.objects.filter(email_address__in=emails).values("user_id")
-        )
+        # LOWER(email_address) IN (...): the expression of the unique index.
+        matching = EmailAddress.objects.annotate(_lower=Lower("email_address"))
+        conditions &= Q(pk__in=matching.filter(_lower__in=emails).values("user_id"))
     phones = [_phone(v) for v in _values(params, "phone_number")]
     if phones:
         conditions &= Q(
@@ -151,7 +156,8 @@ def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
         )
     wallets = [v.strip().lower() for v in _values(params, "web3_wallet")]
     if wallets:
-        conditions &= Q(pk__in=Web3Wallet.objects.filter(web3_wallet__in=wallets).values("user_id"))
+        matching = Web3Wallet.objects.annotate(_lower=Lower("web3_wallet"))
+        conditions &= Q(pk__in=matching.filter(_lower__in=wallets).values("user_id"))
     usernames = [v.strip().lower() for v in _values(params, "username")]
     if usernames:
         conditions &= Q(username__in=usernames)
@@ -176,7 +182,7 @@ def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
                 provider=provider, provider_user_id__in=provider_user_ids
             ).values("user_id")
         )
-    conditions &= _text_conditions(params)
+    conditions &= user_search.text_conditions(params, query=query)
     conditions &= metadata_conditions(params)
     banned = parse_bool(params, "banned")
     if banned is not None:
@@ -186,45 +192,6 @@ def filter_users(queryset: QuerySet, params: Any) -> QuerySet:
         if moment is not None:
             conditions &= Q(**{f"{field}__{lookup}": moment})
     return queryset.filter(conditions)
-
-
-def _text_conditions(params: Any) -> Q:
-    conditions = Q()
-    email_query = (params.get("email_address_query") or "").strip()
-    if email_query:
-        conditions &= Q(pk__in=_emails_like(email_query))
-    phone_query = (params.get("phone_number_query") or "").strip()
-    if phone_query:
-        conditions &= Q(pk__in=_phones_like(phone_query))
-    username_query = (params.get("username_query") or "").strip()
-    if username_query:
-        conditions &= Q(username__icontains=username_query)
-    name_query = (params.get("name_query") or "").strip()
-    if name_query:
-        for word in name_query.split():
-            conditions &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-    query = (params.get("query") or "").strip()
-    if query:
-        conditions &= (
-            Q(pk__in=_emails_like(query))
-            | Q(pk__in=_phones_like(query))
-            | Q(pk__in=Web3Wallet.objects.filter(web3_wallet__icontains=query).values("user_id"))
-            | Q(username__icontains=query)
-            | Q(pk__icontains=query)
-            | Q(external_id__icontains=query)
-            | Q(first_name__icontains=query)
-            | Q(last_name__icontains=query)
-        )
-    return conditions
-
-
-def _emails_like(text: str) -> QuerySet:
-    return EmailAddress.objects.filter(email_address__icontains=text).values("user_id")
-
-
-def _phones_like(text: str) -> QuerySet:
-    digits = "".join(ch for ch in text if ch.isdigit())
-    return PhoneNumber.objects.filter(phone_number__contains=digits or text).values("user_id")
 
 
 def order_users(queryset: QuerySet, params: Any) -> QuerySet:
@@ -239,10 +206,64 @@ def order_users(queryset: QuerySet, params: Any) -> QuerySet:
             "order_by",
             f"order_by must be one of {', '.join(ORDER_FIELDS)}, optionally prefixed with + or -.",
         )
-    field = F(ORDER_FIELDS[name])
+    path = ORDER_FIELDS[name]
+    if "__" in path:
+        return PrimaryIdentifierOrder(queryset, path, descending=direction == "-")  # type: ignore[return-value]
+    field = F(path)
+    # NULLS LAST only where NULLs can occur: on a NOT NULL column it would keep PostgreSQL
+    # from reading the (column, id) index backwards (a sort of the whole table instead).
+    nulls_last = queryset.model._meta.get_field(path).null or None
     if direction == "-":
-        return queryset.order_by(field.desc(nulls_last=True), F("pk").desc())
-    return queryset.order_by(field.asc(nulls_last=True), F("pk").asc())
+        return queryset.order_by(field.desc(nulls_last=nulls_last), F("pk").desc())
+    return queryset.order_by(field.asc(nulls_last=nulls_last), F("pk").asc())
+
+
+class PrimaryIdentifierOrder:
+    """Users ordered by their primary email address, phone number or wallet, those without
+    one last (by id), as one ``LEFT JOIN ... ORDER BY value NULLS LAST`` would, but in two
+    index walks: a ``LEFT JOIN`` must read every user before sorting, while the users that
+    have one, joined with an ``INNER JOIN``, are read in the order of the identifier's unique
+    index (``LOWER(email_address)``, ``phone_number``, ``LOWER(web3_wallet)``: values are
+    stored lowercase, so the order is the same). Sliced like a queryset: ``order[10:20]``."""
+
+    def __init__(self, queryset: QuerySet, path: str, *, descending: bool) -> None:
+        relation, column = path.split("__", 1)
+        key: Any = F(path) if column == "phone_number" else Lower(path)
+        pk = F("pk").desc() if descending else F("pk").asc()
+        self.with_value = queryset.filter(**{f"{relation}__isnull": False}).order_by(
+            key.desc() if descending else key.asc(), pk
+        )
+        self.without = queryset.filter(**{f"{relation}__isnull": True}).order_by(pk)
+        self.model = queryset.model
+
+    def __getitem__(self, window: slice) -> list[Any]:
+        start, stop = window.start or 0, window.stop
+        assert stop is not None and window.step is None, "a bounded slice"
+        first = list(self.with_value[start:stop])
+        if len(first) == stop - start:
+            return first
+        # Past the users that have one: continue with those that have none.
+        before = start + len(first) if first else self.with_value.count()
+        rest_start = max(0, start - before)
+        return first + list(self.without[rest_start : rest_start + (stop - start - len(first))])
+
+
+# From this offset on, a page is read as ids first (an index-only walk of the order's
+# ``(column, id)`` index), then those users (a deep ``OFFSET`` on full rows reads them all).
+DEEP_OFFSET = 1000
+
+
+def list_page(queryset: QuerySet, params: Any, offset: int, limit: int) -> list[Any]:
+    """The users of one ``GET /users`` page: filtered, ordered, ``offset``/``limit``."""
+    found = user_search.walk_page(queryset, params, order_users, offset, limit)
+    if found is not None:
+        return found
+    ordered = order_users(filter_users(queryset, params), params)
+    if offset < DEEP_OFFSET or not isinstance(ordered, QuerySet):
+        return list(ordered[offset : offset + limit])
+    ids = list(ordered.values_list("pk", flat=True)[offset : offset + limit])
+    users = {user.pk: user for user in queryset.filter(pk__in=ids)}
+    return [users[pk] for pk in ids if pk in users]
 
 
 def page(params: Any) -> tuple[int, int]:
@@ -291,10 +312,23 @@ def metadata_conditions(params: Any) -> Q:
                     output_field=CharField(),
                 )
                 matches |= Q(Exact(json_type, json.dumps(value)))
+            elif connection.vendor == "postgresql" and not any(s.isdigit() for s in segments):
+                # ``metadata @> '{"a": {"b": value}}'``: served by the GIN jsonb_path_ops
+                # index of migration 0007. Containment of a scalar under object keys is
+                # equality, as the path lookup below (a numeric segment is an array position,
+                # which containment cannot express: that shape keeps the path lookup).
+                matches |= Q(**{f"{field}__contains": _nest(segments, value)})
             else:
                 matches |= Q(**{lookup: value})
         conditions &= matches
     return conditions
+
+
+def _nest(segments: list[str], value: Any) -> dict[str, Any]:
+    nested: Any = value
+    for segment in reversed(segments):
+        nested = {segment: nested}
+    return nested
 
 
 def _json_path(segments: list[str]) -> str:

@@ -67,16 +67,11 @@ def client_id(request: Any) -> str | None:
 
 def factor_verification_age(session: Any) -> list[int] | None:
     """Minutes since the session's first and second factor were verified
-    (Clerk's ``[firstFactorAge, secondFactorAge]``; ``-1`` means never).
+    (Clerk's ``[firstFactorAge, secondFactorAge]``; ``-1`` means never): the session's
+    recorded verification times (``clerk_users.sessions.reverification``)."""
+    from clerk_users.sessions import reverification
 
-    Sessions record no factor verification of their own yet: the first factor was verified
-    at sign-in (``created_at``); a second factor is counted as never verified."""
-    first = getattr(session, "first_factor_verified_at", None) or session.created_at
-    second = getattr(session, "second_factor_verified_at", None)
-    now = timezone.now()
-    first_age = max(0, int((now - first).total_seconds() // 60))
-    second_age = max(0, int((now - second).total_seconds() // 60)) if second else -1
-    return [first_age, second_age]
+    return reverification.factor_verification_age(session)
 
 
 def public_user_data(user: Any, user_data: dict[str, Any]) -> dict[str, Any]:

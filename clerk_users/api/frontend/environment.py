@@ -10,7 +10,10 @@ settings the rest of the site obeys, so a setting changed is an environment chan
 - password rules: ``AUTH_PASSWORD_VALIDATORS`` (Django's ``MinimumLengthValidator``);
 - two-factor methods: ``allauth.mfa`` installed and ``MFA_SUPPORTED_TYPES``;
 - OAuth providers: those with client credentials (``oauth.external_accounts.configured_apps``);
-- pages: ``LOGIN_URL`` (allauth's login), allauth's signup, ``CLERK_USERS["USER_PROFILE_URL"]``;
+- pages: ``CLERK_USERS["SIGN_IN_URL"]`` / ``["SIGN_UP_URL"]`` (the pages mounting
+  ``<SignIn/>`` / ``<SignUp/>``; else ``LOGIN_URL`` and allauth's signup),
+  ``CLERK_USERS["USER_PROFILE_URL"]``;
+- sign-in and sign-up rules: ``clerk_users.signin`` (legal consent, enumeration protection);
 - instance type: ``production`` for a ``pk_live_`` key, ``development`` for ``pk_test_``.
 
 A Django session holds one signed-in user, so the instance is in single-session mode.
@@ -205,7 +208,7 @@ def user_settings_json() -> dict[str, Any]:
             "captcha_widget_type": None,
             "custom_action_required": False,
             "mode": "public",
-            "legal_consent_enabled": False,
+            "legal_consent_enabled": app_settings.SIGN_UP_LEGAL_CONSENT_REQUIRED,
             "mfa": {"required": False},
         },
         "password_settings": {
@@ -226,14 +229,20 @@ def user_settings_json() -> dict[str, Any]:
             "min_length": int(getattr(account, "USERNAME_MIN_LENGTH", 1) or 1),
             "max_length": int(username_max),
         },
-        "attack_protection": {"enumeration_protection": {"enabled": False}},
+        "attack_protection": {
+            "enumeration_protection": {"enabled": bool(account.PREVENT_ENUMERATION)}
+        },
     }
 
 
 def display_config_json(request: Any) -> dict[str, Any]:
     home = _url("/", request)
-    sign_in = _url(settings.LOGIN_URL, request) or _url("account_login", request)
-    sign_up = _url("account_signup", request)
+    sign_in = (
+        _url(app_settings.SIGN_IN_URL, request)
+        or _url(settings.LOGIN_URL, request)
+        or _url("account_login", request)
+    )
+    sign_up = _url(app_settings.SIGN_UP_URL, request) or _url("account_signup", request)
     profile = _url(app_settings.USER_PROFILE_URL, request)
     after_sign_in = _url(getattr(settings, "LOGIN_REDIRECT_URL", "/"), request) or home
     after_sign_out = _url(getattr(settings, "LOGOUT_REDIRECT_URL", None) or "/", request)
@@ -290,11 +299,11 @@ def display_config_json(request: Any) -> dict[str, Any]:
 
 
 def reverification_enabled() -> bool:
-    """``auth_config.reverification``: with it on, ClerkJS's components stop asking for the
-    current password (``<UserProfile/>``'s password form) and rely on the server answering
-    403 ``session_reverification_required`` instead. Off until the Frontend API enforces
-    reverification (contract §10); then this returns True."""
-    return False
+    """``auth_config.reverification``: on when the Frontend API enforces it
+    (``REVERIFICATION_MAX_AGE`` set). ClerkJS's components then stop asking for the current
+    password (``<UserProfile/>``'s password form) and meet the server's 403
+    ``session_reverification_required`` with their reverification dialog."""
+    return app_settings.REVERIFICATION_MAX_AGE is not None
 
 
 def environment_json(request: Any) -> dict[str, Any]:

@@ -12,6 +12,9 @@ from clerk_users.api.errors import not_found_view
 from clerk_users.api.frontend.views import client as client_views
 from clerk_users.api.frontend.views import mfa as mfa_views
 from clerk_users.api.frontend.views import sessions as session_views
+from clerk_users.api.frontend.views import sign_ins as sign_in_views
+from clerk_users.api.frontend.views import sign_ups as sign_up_views
+from clerk_users.api.frontend.views import verify as verify_views
 from clerk_users.api.frontend.views.avatars import default_avatar_view
 from clerk_users.api.frontend.views.environment import EnvironmentView
 from clerk_users.api.frontend.views.external_accounts import (
@@ -28,6 +31,7 @@ from clerk_users.api.frontend.views.me import MeViewSet
 from clerk_users.api.frontend.views.openapi import FrontendDocsView, FrontendSchemaView
 from clerk_users.api.frontend.views.profile_image import ProfileImageView
 from clerk_users.oauth import flow as oauth_flow
+from clerk_users.signin import oauth as sign_in_oauth
 
 app_name = "clerk_users_frontend"
 
@@ -73,6 +77,44 @@ me_urlpatterns = [
         "me/remove_password",
         MeViewSet.as_view({"post": "remove_password"}),
         name="me-remove-password",
+    ),
+]
+
+sign_in_urlpatterns = [
+    re_path(r"^client/sign_ins/?$", sign_in_views.SignInListView.as_view(), name="sign-ins"),
+    path(
+        "client/sign_ins/<str:sign_in_id>", sign_in_views.SignInDetailView.as_view(), name="sign-in"
+    ),
+    *[
+        path(
+            f"client/sign_ins/<str:sign_in_id>/{action}",
+            view.as_view(),
+            name=f"sign-in-{action.replace('_', '-')}",
+        )
+        for action, view in sign_in_views.ACTION_VIEWS.items()
+    ],
+    # The OAuth round trip of a sign-in or sign-up (browser GETs; allauth in between).
+    path(
+        "oauth/attempt/<str:attempt_id>/start", sign_in_oauth.start_view, name="oauth-attempt-start"
+    ),
+    path(
+        "oauth/attempt/<str:attempt_id>/return",
+        sign_in_oauth.return_view,
+        name="oauth-attempt-return",
+    ),
+    re_path(r"^client/sign_ups/?$", sign_up_views.SignUpListView.as_view(), name="sign-ups"),
+    path(
+        "client/sign_ups/<str:sign_up_id>", sign_up_views.SignUpDetailView.as_view(), name="sign-up"
+    ),
+    path(
+        "client/sign_ups/<str:sign_up_id>/prepare_verification",
+        sign_up_views.PrepareVerificationView.as_view(),
+        name="sign-up-prepare-verification",
+    ),
+    path(
+        "client/sign_ups/<str:sign_up_id>/attempt_verification",
+        sign_up_views.AttemptVerificationView.as_view(),
+        name="sign-up-attempt-verification",
     ),
 ]
 
@@ -125,12 +167,33 @@ urlpatterns = [
         session_views.SessionTemplateTokenView.as_view(),
         name="session-tokens-template",
     ),
+    # Reverification of a session (issue 12).
+    path(
+        "client/sessions/<str:session_id>/verify",
+        verify_views.StartView.as_view(),
+        name="session-verify",
+    ),
+    *[
+        path(
+            f"client/sessions/<str:session_id>/verify/{step}",
+            view.as_view(),
+            name=f"session-verify-{step.replace('_', '-')}",
+        )
+        for step, view in (
+            ("prepare_first_factor", verify_views.PrepareFirstFactorView),
+            ("attempt_first_factor", verify_views.AttemptFirstFactorView),
+            ("prepare_second_factor", verify_views.PrepareSecondFactorView),
+            ("attempt_second_factor", verify_views.AttemptSecondFactorView),
+        )
+    ],
     path(".well-known/jwks.json", session_views.JWKSView.as_view(), name="jwks"),
     path("me/totp", mfa_views.TOTPView.as_view(), name="me-totp"),
     path(
         "me/totp/attempt_verification", mfa_views.TOTPAttemptView.as_view(), name="me-totp-attempt"
     ),
     path("me/backup_codes", mfa_views.BackupCodesView.as_view(), name="me-backup-codes"),
+    # Sign-in and sign-up through ClerkJS (issue 14).
+    *sign_in_urlpatterns,
     # ClerkJS's environment and the browser's client (issue 11).
     path("environment", EnvironmentView.as_view(), name="environment"),
     path("client", client_views.ClientView.as_view(), name="client"),

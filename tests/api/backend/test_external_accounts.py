@@ -185,12 +185,15 @@ def test_refused_refresh_is_oauth_token_retrieval_error(
     )
 
 
-def test_paginated_token_list(clerk: Any, user: Any, connected: ExternalAccount) -> None:
-    got = clerk.users.get_o_auth_access_token(
-        user_id=user.pk, provider="oauth_github", paginated=True, limit=1, offset=1
-    )
-    assert got == []
-    got = clerk.users.get_o_auth_access_token(
-        user_id=user.pk, provider="oauth_github", paginated=True, limit=1, offset=0
-    )
+def test_paginated_token_list(api: Any, clerk: Any, user: Any, connected: ExternalAccount) -> None:
+    """paginated=true answers Clerk's page object (what @clerk/backend sends and reads); the
+    Python SDK, which parses a bare array, gets one without it."""
+    path = f"/users/{user.pk}/oauth_access_tokens/oauth_github"
+    page = api.get(path, {"paginated": "true", "limit": 1, "offset": 1}).json()
+    assert page == {"data": [], "total_count": 1}
+    page = api.get(path, {"paginated": "true", "limit": 1}).json()
+    assert page["total_count"] == 1
+    assert [t["token"] for t in page["data"]] == ["provider-access-token"]
+    assert api.get(path, {"paginated": "maybe"}).status_code == 422
+    got = clerk.users.get_o_auth_access_token(user_id=user.pk, provider="oauth_github")
     assert [t.token for t in got] == ["provider-access-token"]

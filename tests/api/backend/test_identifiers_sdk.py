@@ -34,10 +34,10 @@ def test_email_address_lifecycle(clerk: Any, sdk_user: models.User) -> None:
     assert isinstance(created, models.EmailAddress)
     assert created.email_address == "second@example.com" and created.verification is None
     assert clerk.email_addresses.get(email_address_id=created.id).id == created.id
-    # unverified cannot become primary (422: the SDK maps 400-409 of update to ClerkErrors)
-    with pytest.raises(models.SDKError) as exc:
+    # unverified cannot become primary (400: UpdateEmailAddress documents 400, not 422)
+    with pytest.raises(models.ClerkErrors) as exc:
         clerk.email_addresses.update(email_address_id=created.id, primary=True)
-    assert exc.value.status_code == 422
+    assert exc.value.raw_response.status_code == 400
     assert error_code(exc.value) == "form_param_value_invalid"
     verified = clerk.email_addresses.update(email_address_id=created.id, verified=True)
     assert verified.verification.status == "verified"

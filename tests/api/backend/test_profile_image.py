@@ -82,15 +82,17 @@ def test_set_and_delete_through_the_sdk(sdk: Any, user: Any, storage: Any) -> No
     assert again.has_image is False
 
 
+# SetUserProfileImage documents 400/401/404 as ClerkErrors: bad files are 400 (not 422 or 413)
+# so the SDK raises its typed ClerkErrors.
 CORPUS = [
-    ("bomb", lambda: corpus.png_declaring(50000, 50000), 422, "image_dimensions_too_large"),
-    ("truncated_jpeg", corpus.truncated_jpeg, 422, "image_invalid"),
-    ("zero_bytes", corpus.zero_bytes, 422, "image_invalid"),
-    ("text_named_png", corpus.text_file, 422, "image_format_unsupported"),
-    ("svg_with_script", corpus.svg_with_script, 422, "image_format_unsupported"),
-    ("png_with_html", corpus.png_with_html, 422, "image_invalid"),
-    ("tiff", corpus.tiff_file, 422, "image_format_unsupported"),
-    ("oversized", lambda: corpus.oversized(10 * 1024 * 1024), 413, "image_too_large"),
+    ("bomb", lambda: corpus.png_declaring(50000, 50000), 400, "image_dimensions_too_large"),
+    ("truncated_jpeg", corpus.truncated_jpeg, 400, "image_invalid"),
+    ("zero_bytes", corpus.zero_bytes, 400, "image_invalid"),
+    ("text_named_png", corpus.text_file, 400, "image_format_unsupported"),
+    ("svg_with_script", corpus.svg_with_script, 400, "image_format_unsupported"),
+    ("png_with_html", corpus.png_with_html, 400, "image_invalid"),
+    ("tiff", corpus.tiff_file, 400, "image_format_unsupported"),
+    ("oversized", lambda: corpus.oversized(10 * 1024 * 1024), 400, "image_too_large"),
 ]
 
 
@@ -99,7 +101,7 @@ CORPUS = [
 def test_hostile_files_through_the_sdk(
     sdk: Any, user: Any, storage: Any, label: str, build: Any, status: int, code: str
 ) -> None:
-    with pytest.raises(models.SDKError) as info:
+    with pytest.raises(models.ClerkErrors) as info:
         send(sdk, user.pk, build())
     response = info.value.raw_response
     assert response.status_code == status
@@ -125,9 +127,9 @@ def test_errors(sdk: Any, api: Any, user: Any, client: Any, storage: Any) -> Non
         sdk.users.delete_profile_image(user_id="user_missing")
     assert error_code(info.value) == "resource_not_found"
     # The SDK sends an empty multipart body when ``file`` is omitted.
-    with pytest.raises(models.SDKError) as sdk_error:
+    with pytest.raises(models.ClerkErrors) as sdk_error:
         sdk.users.set_profile_image(user_id=user.pk)
-    assert sdk_error.value.raw_response.status_code == 422
+    assert sdk_error.value.raw_response.status_code == 400
     assert sdk_error.value.raw_response.json()["errors"][0]["code"] == "form_param_missing"
     response = client.post(BASE + f"/users/{user.pk}/profile_image", {})  # no key
     assert response.status_code == 401
@@ -143,9 +145,9 @@ def test_live_server_round_trip(clerk: Any, live_server: Any, settings: Any) -> 
     assert updated.has_image and updated.image_url == f"{live_server.url}/media/{image.path}"
     assert (image.width, image.height) == (1024, 768)
     assert corpus.stored_names(storage) == [image.path]  # written after the real commit
-    with pytest.raises(models.SDKError) as info:
+    with pytest.raises(models.ClerkErrors) as info:
         send(clerk, user.pk, corpus.png_with_html())
-    assert info.value.raw_response.status_code == 422
+    assert info.value.raw_response.status_code == 400
     removed = clerk.users.delete_profile_image(user_id=user.pk)
     assert removed.has_image is False and removed.image_url.startswith(live_server.url)
     assert corpus.stored_names(storage) == [] and not Image.objects.exists()

@@ -88,9 +88,14 @@ def test_create_errors(clerk: Any) -> None:
         ({"password": "short"}, "form_password_length_too_short", "password"),
         ({"public_metadata": {"x": "y" * 9000}}, "form_metadata_too_large", "public_metadata"),
         (
-            {"password_digest": "plain", "password_hasher": "md5"},
+            {"password_digest": "plain", "password_hasher": "sha512_symfony"},
             "form_param_value_invalid",
             "password_hasher",
+        ),
+        (
+            {"password_digest": "plain", "password_hasher": "md5"},
+            "form_param_format_invalid",
+            "password_digest",
         ),
     ]
     for body, code, param in cases:

@@ -11,7 +11,7 @@ from tests.api.frontend.conftest import FrontendClient
 
 pytestmark = pytest.mark.django_db
 
-BUDGET = 9
+BUDGET = 5  # 2 for authentication (Django session, Clerk session) + 3 for the user
 
 
 def count_get_me(client):
@@ -38,6 +38,7 @@ def test_get_me_query_count_is_constant(make_user, django_assert_max_num_queries
     ) == (6, 5, 2)
     assert big_count == small_count
     client = FrontendClient(big)
+    client.get("me")  # the first request of a session records its activity (writes)
     with django_assert_max_num_queries(BUDGET):
         assert client.get("me").status_code == 200
 
@@ -57,3 +58,28 @@ def test_writes_answer_with_a_bounded_number_of_queries(make_user, django_assert
     session = response.json()["client"]["sessions"][0]
     assert session["user"]["first_name"] == "Q"
     assert session["last_active_token"]["jwt"].count(".") == 2
+
+
+def test_get_me_loads_the_user_in_three_queries_plus_authentication(make_user):
+    """Authentication reads the Django session and the Clerk session (with its user); the
+    user JSON then costs three: the user row (profile image, MFA flags), the identifiers'
+    UNION ALL and the external accounts."""
+    from allauth.mfa.models import Authenticator
+
+    user = make_user(
+        email_address=["q1@example.com", "q2@example.com", "q3@example.com"],
+        phone_number=["+14155550131", "+14155550132"],
+        web3_wallet=Account.create().address,
+    )
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={})
+    client = FrontendClient(user)
+    client.get("me")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("me")
+    assert response.status_code == 200
+    assert response.json()["response"]["totp_enabled"] is True
+    sqls = [q["sql"] for q in queries.captured_queries]
+    sources = ('FROM "django_session"', 'FROM "clerk_users_session"')
+    auth = [s for s in sqls if any(source in s for source in sources)]
+    assert len(auth) == 2, sqls
+    assert len(sqls) - len(auth) <= 3, sqls

@@ -154,9 +154,12 @@ def test_revoked_session_mints_nothing_and_its_tokens_are_refused(user: Any) -> 
     session = session_of(other)
     token = other.post(f"client/sessions/{session.id}/tokens").json()["jwt"]
     assert bearer(token).get(PREFIX + "me").status_code == 200
-    api.post(f"me/sessions/{session.id}/revoke")
+    # Another browser of the same user never mints for this session (not its client)...
     response = api.post(f"client/sessions/{session.id}/tokens")
-    assert response.status_code == 404 and error_code(response) == "session_not_active"
+    assert response.status_code == 404 and error_code(response) == "resource_not_found"
+    api.post(f"me/sessions/{session.id}/revoke")
+    # ...and once revoked, the session's own cookie mints nothing either.
+    assert other.post(f"client/sessions/{session.id}/tokens").status_code == 401
     refused = bearer(token).get(PREFIX + "me")
     assert refused.status_code == 401 and error_code(refused) == "session_not_active"
     # A stateless verifier still accepts it until it expires (at most 60 s).
@@ -172,9 +175,9 @@ def test_bearer_token_authenticates_without_cookie_or_csrf(user: Any) -> None:
     assert me.status_code == 200 and me.json()["response"]["id"] == user.pk
     patched = client.patch(PREFIX + "me", {"first_name": "Bearer"}, content_type="application/json")
     assert patched.status_code == 200, patched.content
-    # The token's session is the request's session: it can mint its own next token.
+    # A session token authenticates requests but never mints its successor (issue 12).
     again = client.post(PREFIX + f"client/sessions/{session.id}/tokens")
-    assert again.status_code == 200
+    assert again.status_code == 401 and error_code(again) == "authentication_invalid"
 
 
 @pytest.mark.parametrize("kind", ["expired", "garbage", "foreign"])

@@ -138,3 +138,39 @@ def test_without_eth_account_the_routes_say_backend_api_only(api, user, wallet, 
     # reading and deleting still work
     assert api.get("me/web3_wallets").status_code == 200
     assert api.delete(f"me/web3_wallets/{existing.pk}").status_code == 200
+
+
+# -- issue 12, finding 6: an EIP-4361 (Sign-In with Ethereum) message bound to the site ---------
+def test_the_message_is_eip_4361_for_this_site(api, user, wallet):
+    """Failed before: the message was a bare nonce, valid for any site that relayed it."""
+    from eth_utils import to_checksum_address
+
+    _wallet_id, verification = add_and_prepare(api, wallet)
+    message = verification["message"]
+    lines = message.split("\n")
+    assert lines[0] == "testserver wants you to sign in with your Ethereum account:"
+    assert lines[1] == to_checksum_address(wallet.address)
+    fields = web3.siwe_fields(message)
+    assert fields["URI"] == "http://testserver"
+    assert fields["Version"] == "1" and fields["Chain ID"] == "1"
+    assert fields["Nonce"] == verification["nonce"] and len(fields["Nonce"]) >= 8
+    assert fields["Issued At"].endswith("Z") and fields["Expiration Time"] > fields["Issued At"]
+
+
+def test_a_signature_made_for_another_domain_is_refused(api, user, wallet, settings):
+    """The server checks the domain of the message it issued against the attempt's host."""
+    from django.test import RequestFactory
+
+    from clerk_users import errors, verification
+
+    wallet_id, prepared = add_and_prepare(api, wallet)
+    signature = sign(wallet, prepared["message"])
+    settings.ALLOWED_HOSTS = ["*"]
+    identifier = Web3Wallet.objects.get(pk=wallet_id)
+    elsewhere = RequestFactory().post("/", HTTP_HOST="evil.example")
+    with pytest.raises(errors.ClerkError):
+        verification.attempt(identifier, None, signature=signature, request=elsewhere)
+    assert not Web3Wallet.objects.get(pk=wallet_id).is_verified
+    here = RequestFactory().post("/", HTTP_HOST="testserver")
+    verification.attempt(identifier, None, signature=signature, request=here)
+    assert Web3Wallet.objects.get(pk=wallet_id).is_verified

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clerk_users import errors
-from clerk_users.api.backend import user_filters
+from clerk_users.api.backend import paging
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.serializers import DeletedObjectSerializer, deleted_json
 from clerk_users.models import ExternalAccount
@@ -40,17 +40,6 @@ def _get_user(user_id: str) -> Any:
     if user is None:
         raise errors.NotFound(f"No user was found with id {user_id}.")
     return user
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    # ASCII digits only (``int`` also takes "+5", " 5", "1_0" and non-ASCII digits).
-    value = int(raw) if user_filters.INTEGER_RE.fullmatch(str(raw)) else low - 1
-    if not low <= value <= high:
-        raise errors.format_invalid(name, f"{name} must be an integer between {low} and {high}.")
-    return value
 
 
 class UserExternalAccountView(BackendAPIView):
@@ -85,9 +74,8 @@ class UserOAuthAccessTokensView(BackendAPIView):
         strategy = provider if provider.startswith("oauth_") else f"oauth_{provider}"
         rules.provider_id_for(strategy, "provider")
         tokens = rules.access_tokens(user, strategy, request._request)
-        if request.query_params.get("paginated") in ("true", "1"):
-            # The SDK parses a plain list either way; ``limit``/``offset`` slice it.
-            limit = _int_param(request, "limit", 10, 1, 500)
-            offset = _int_param(request, "offset", 0, 0, 10**9)
-            tokens = tokens[offset : offset + limit]
+        if paging.is_paginated(request.query_params):
+            # ``@clerk/backend`` sends paginated=true and reads ``.data``/``.totalCount``.
+            limit, offset = paging.limit_offset(request.query_params)
+            return self.respond(paging.body(tokens[offset : offset + limit], len(tokens), True))
         return self.respond(tokens)

@@ -241,7 +241,7 @@ class _ReplaceView(BackendAPIView):
         field = identifiers.PRIMARY_FIELD[self.kind]
         with transaction.atomic():
             identifiers._lock_user(user)
-            lookup = {f"{self.kind}__iexact": value}
+            lookup = {self.kind: value}  # stored in normalised form
             keep = model.objects.filter(user_id=user.pk, **lookup).first()
             if keep is None:
                 keep = identifiers.create_identifier(

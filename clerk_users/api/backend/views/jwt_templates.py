@@ -14,8 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clerk_users import errors
+from clerk_users.api.backend import paging
 from clerk_users.api.backend.base import BackendAPIView
-from clerk_users.api.backend.views.sessions import _body, _int_param
+from clerk_users.api.backend.views.sessions import _body
 from clerk_users.api.serializers import DeletedObjectSerializer, deleted_json
 from clerk_users.api.sessions_json import JWTTemplateBody, JWTTemplateSerializer, jwt_template_json
 from clerk_users.models import JWTTemplate
@@ -32,12 +33,14 @@ def _get(template_id: str) -> Any:
 
 
 class JWTTemplateListView(BackendAPIView):
-    @extend_schema(operation_id="ListJWTTemplates", responses=JWTTemplateSerializer(many=True))
+    @extend_schema(
+        operation_id="ListJWTTemplates",
+        parameters=paging.schema_parameters(),
+        responses={200: paging.list_or_page("JWTTemplate")},
+    )
     def get(self, request: Request) -> Response:
-        limit = _int_param(request, "limit", 10, 1, 500)
-        offset = _int_param(request, "offset", 0, 0, 10**9)
-        rows = JWTTemplate.objects.order_by("-created_at", "-id")[offset : offset + limit]
-        return self.respond([jwt_template_json(t) for t in rows])
+        queryset = JWTTemplate.objects.order_by("-created_at", "-id")
+        return self.respond(paging.list_response(queryset, request.query_params, jwt_template_json))
 
     @extend_schema(
         operation_id="CreateJWTTemplate", request=JWTTemplateBody, responses=JWTTemplateSerializer

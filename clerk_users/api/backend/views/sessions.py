@@ -12,13 +12,14 @@ from typing import Any
 
 import jwt
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clerk_users import errors
-from clerk_users.api.backend import user_filters
+from clerk_users.api.backend import paging
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.backend.schema import with_errors
 from clerk_users.api.frontend.views.sessions import jwks_response
@@ -36,6 +37,10 @@ from clerk_users.sessions import lifecycle as sessions
 from clerk_users.sessions import signing_keys, tokens
 
 STATUSES = {choice.value for choice in SessionStatus}
+# The ``status`` filter of Clerk's GetSessionList: every status a session can have in Clerk.
+# Sessions here are never ``replaced`` (a new sign-in on the same client in single-session
+# mode, a Clerk client concept), so that filter is valid and lists none.
+LIST_STATUSES = STATUSES | {"replaced"}
 
 
 def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
@@ -52,17 +57,6 @@ def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
     return dict(data)
 
 
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    # ASCII digits only (``int`` also takes "+5", " 5", "1_0" and non-ASCII digits).
-    value = int(str(raw)) if user_filters.INTEGER_RE.fullmatch(str(raw)) else low - 1
-    if not low <= value <= high:
-        raise errors.format_invalid(name, f"{name} must be an integer from {low} to {high}.")
-    return value
-
-
 class CreateSessionBody(serializers.Serializer):
     user_id = serializers.CharField(help_text="The user the new session belongs to.")
     active_organization_id = serializers.CharField(
@@ -71,9 +65,26 @@ class CreateSessionBody(serializers.Serializer):
 
 
 class SessionListView(BackendAPIView):
-    @extend_schema(operation_id="GetSessionList", responses=SessionSerializer(many=True))
+    @extend_schema(
+        operation_id="GetSessionList",
+        parameters=[
+            OpenApiParameter("user_id", OpenApiTypes.STR, description="user_id or client_id"),
+            OpenApiParameter("client_id", OpenApiTypes.STR),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=sorted(LIST_STATUSES)),
+            *paging.schema_parameters(),
+        ],
+        responses={200: paging.list_or_page("Session")},
+    )
     def get(self, request: Request) -> Response:
         params = request.query_params
+        if not params.get("user_id") and not params.get("client_id"):
+            # Clerk (since 2024-01-01): at least one of them; never every session of the site.
+            raise errors.ClerkError(
+                "form_param_missing",
+                "missing required parameter",
+                long_message="Either user_id or client_id must be included.",
+                param_name="user_id",
+            )
         queryset = Session.objects.all()
         if params.get("user_id"):
             queryset = queryset.filter(user_id=params["user_id"])
@@ -81,15 +92,13 @@ class SessionListView(BackendAPIView):
             queryset = queryset.filter(client_id=params["client_id"])
         status = params.get("status")
         if status:
-            if status not in STATUSES:
+            if status not in LIST_STATUSES:
                 raise errors.format_invalid(
-                    "status", f"status must be one of {', '.join(sorted(STATUSES))}."
+                    "status", f"status must be one of {', '.join(sorted(LIST_STATUSES))}."
                 )
             queryset = sessions.sessions_of_status(queryset, status)
-        limit = _int_param(request, "limit", 10, 1, 500)
-        offset = _int_param(request, "offset", 0, 0, 10**9)
-        rows = queryset.order_by("-created_at", "-id")[offset : offset + limit]
-        return self.respond([session_json(s) for s in rows])
+        queryset = queryset.order_by("-created_at", "-id")
+        return self.respond(paging.list_response(queryset, params, session_json))
 
     @extend_schema(
         operation_id="CreateSession",

@@ -12,13 +12,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clerk_users import errors, identifiers, metadata, passwords, users
-from clerk_users.api.backend import user_filters
+from clerk_users.api.backend import paging, user_filters, user_search
 from clerk_users.api.backend.base import BackendViewSet
 from clerk_users.api.backend.schema import (
     METADATA_FILTER_DESCRIPTION,
@@ -46,12 +47,29 @@ ACCEPTED_NO_EFFECT = (
 )
 
 
+def require_identifier(user: Any) -> None:
+    """Clerk's ``POST /users`` needs what the instance requires, unless
+    ``skip_user_requirement``: here at least one way to identify the user (an email address,
+    phone number, web3 wallet or username; passwords are optional on this instance, so
+    ``skip_password_requirement`` changes nothing). Raised inside the creating transaction,
+    so nothing is written."""
+    if user.username or any(
+        getattr(user, name).exists()
+        for name in ("email_addresses", "phone_numbers", "web3_wallets")
+    ):
+        return
+    raise errors.ClerkError(
+        "form_param_missing",
+        "missing required parameter",
+        long_message="At least one of email_address, phone_number, web3_wallet or username "
+        "must be included (or skip_user_requirement set to true).",
+        param_name="email_address",
+    )
+
+
 def users_queryset() -> Any:
-    """Users with every relation ``user_json`` reads, prefetched (one query per relation)."""
-    queryset = get_user_model().objects.with_identifiers()
-    seen = {getattr(p, "prefetch_to", p) for p in queryset._prefetch_related_lookups}
-    extra = [name for name in ("external_accounts", "authenticator_set") if name not in seen]
-    return queryset.prefetch_related(*extra) if extra else queryset
+    """Users with every relation ``user_json`` reads: three queries for any number."""
+    return get_user_model().objects.with_identifiers()
 
 
 def get_user(user_id: str, *, queryset: Any = None) -> Any:
@@ -111,17 +129,26 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
     @extend_schema(
         operation_id="GetUserList",
         description=METADATA_FILTER_DESCRIPTION,
-        parameters=user_filter_parameters(paginated=True),
+        parameters=[
+            *user_filter_parameters(paginated=True),
+            OpenApiParameter(
+                "starting_after",
+                OpenApiTypes.STR,
+                description="A user id: the users after it (created_at orderings, no offset)",
+            ),
+        ],
         responses=with_errors({200: BackendUserSerializer(many=True)}),
     )
     def list(self, request: Request) -> Response:
         params = request.query_params
-        user_filters.check_known(params, user_filters.FILTER_PARAMS | user_filters.PAGE_PARAMS)
-        limit, offset = user_filters.page(params)
-        queryset = user_filters.order_users(
-            user_filters.filter_users(users_queryset(), params), params
+        user_filters.check_known(
+            params, user_filters.FILTER_PARAMS | user_filters.PAGE_PARAMS | {"starting_after"}
         )
-        return Response([user_json(u) for u in queryset[offset : offset + limit]])
+        limit, offset = user_filters.page(params)
+        base = paging.after_cursor(users_queryset(), params, get_user_model())
+        with user_search.statement_timeout(params):
+            found = user_filters.list_page(base, params, offset, limit)
+            return Response([user_json(u) for u in found])
 
     @extend_schema(
         operation_id="GetUsersCount",
@@ -134,7 +161,8 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
         params = request.query_params
         user_filters.check_known(params, user_filters.FILTER_PARAMS)
         model = get_user_model()
-        total = user_filters.filter_users(model.objects.all(), params).count()
+        with user_search.statement_timeout(params):
+            total = user_filters.filter_users(model.objects.all(), params).count()
         return Response({"object": "total_count", "total_count": total})
 
     @extend_schema(
@@ -144,6 +172,7 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
     )
     def create(self, request: Request) -> Response:
         data = parse(bodies.CreateUserBody, request)
+        required = not data.get("skip_user_requirement")
         for name in ACCEPTED_NO_EFFECT:
             data.pop(name, None)
         data = {k: v for k, v in data.items() if v is not None}
@@ -186,6 +215,8 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
             _import_second_factors(user, totp_secret, backup_codes)
             if locked:
                 passwords.lock(user)
+            if required:  # after every other check, so a bad value is reported first
+                require_identifier(user)
         return Response(user_json(get_user(user.pk)))
 
     @extend_schema(operation_id="GetUser", responses=USER_RESPONSE)

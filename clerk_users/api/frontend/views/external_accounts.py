@@ -26,6 +26,7 @@ from clerk_users.api.serializers import (
 )
 from clerk_users.models import ExternalAccount
 from clerk_users.oauth import external_accounts as rules
+from clerk_users.sessions.reverification import reverification_required
 
 ONE = envelope_of("FrontendExternalAccountResponse", ExternalAccountSerializer())
 DELETED = envelope_of("FrontendDeletedExternalAccountResponse", DeletedObjectSerializer())
@@ -49,6 +50,7 @@ class ExternalAccountListView(FrontendAPIView):
         request=CreateExternalAccountInput,
         responses={200: ONE},
     )
+    @reverification_required
     def post(self, request: Request) -> Response:
         params = read_params(request, CreateExternalAccountInput)
         account = rules.create_external_account(
@@ -77,6 +79,7 @@ class ExternalAccountDetailView(FrontendAPIView):
         tags=["me/external_accounts"],
         responses={200: DELETED},
     )
+    @reverification_required
     def delete(self, request: Request, pk: str) -> Response:
         rules.delete_external_account(own(request, pk), keep_sign_in=True)
         return self.respond(deleted_json("external_account", pk))

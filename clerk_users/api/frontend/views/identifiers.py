@@ -45,6 +45,7 @@ from clerk_users.api.serializers import (
     web3_wallet_json,
 )
 from clerk_users.models import IDENTIFIER_MODELS, Identification
+from clerk_users.sessions.reverification import reverification_required
 
 ID_REGEX = r"[A-Za-z0-9_]+"
 
@@ -85,6 +86,7 @@ class _IdentifierViewSet(FrontendViewSet):
         items = model.objects.filter(user_id=request.user.pk).order_by("created_at", "id")
         return self.respond([self.to_json(item) for item in items])
 
+    @reverification_required
     def create(self, request: Request) -> Response:
         self.check_kind_available()
         params = read_params(request, self.create_input)
@@ -96,9 +98,10 @@ class _IdentifierViewSet(FrontendViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         return self.respond(self.to_json(self.own(pk)))
 
+    @reverification_required
     def destroy(self, request: Request, pk: str) -> Response:
         identifier = self.own(pk)
-        identifiers.delete_identifier(identifier)
+        identifiers.delete_identifier(identifier, keep_sign_in=True)
         return self.respond(deleted_json(self.kind, pk))
 
     @action(detail=True, methods=["post"])
@@ -106,7 +109,7 @@ class _IdentifierViewSet(FrontendViewSet):
         identifier = self.own(pk)
         self.check_kind_available()
         params = read_params(request, PrepareVerificationInput)
-        verification.prepare(identifier, params["strategy"])
+        verification.prepare(identifier, params["strategy"], request=request._request)
         return self.respond(self.to_json(identifier))
 
     @action(
@@ -119,7 +122,9 @@ class _IdentifierViewSet(FrontendViewSet):
         self.check_kind_available()
         params = read_params(request, self.attempt_input)
         if self.kind == "web3_wallet":
-            verification.attempt(identifier, None, signature=params["signature"])
+            verification.attempt(
+                identifier, None, signature=params["signature"], request=request._request
+            )
         else:
             verification.attempt(identifier, params["code"])
         return self.respond(self.to_json(identifier))
@@ -204,6 +209,7 @@ class PhoneNumberViewSet(_IdentifierViewSet):
         responses={200: envelope_of("FrontendPhoneNumberUpdateResponse", PhoneNumberSerializer())},
         description="Reserve the (verified) number for two-factor or make it the default one.",
     )
+    @reverification_required
     def partial_update(self, request: Request, pk: str) -> Response:
         phone = self.own(pk)
         params = read_params(request, UpdatePhoneNumberInput)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +23,8 @@ from clerk_users.api.frontend.serializers.me import (
 )
 from clerk_users.api.serializers import DeletedObjectSerializer, FrontendUserSerializer, user_json
 from clerk_users.sessions import lifecycle as sessions
+from clerk_users.sessions import reverification
+from clerk_users.sessions.reverification import reverification_required
 
 # ``password`` is left out on purpose: a new password needs the current one
 # (``POST /me/change_password``), so a stolen session cannot take the account over.
@@ -33,31 +34,15 @@ UserEnvelope = envelope_of("FrontendUserResponse", FrontendUserSerializer())
 DeletedEnvelope = envelope_of("FrontendDeletedUserResponse", DeletedObjectSerializer())
 
 
-def _lookups(model: Any) -> list[Any]:
-    """The prefetches of ``with_identifiers()`` plus what the user JSON reads per user."""
-    lookups = list(model.objects.with_identifiers()._prefetch_related_lookups)
-    names = {getattr(item, "prefetch_to", item) for item in lookups}
-    for extra in ("external_accounts", "authenticator_set"):
-        if extra not in names and _has_relation(model, extra):
-            lookups.append(extra)
-    return lookups
-
-
-def _has_relation(model: Any, name: str) -> bool:
-    return any(
-        getattr(field, "get_accessor_name", lambda: None)() == name
-        for field in model._meta.get_fields()
-    )
-
-
 def load_user(user: Any, *, refresh: bool = False) -> Any:
-    """``user`` with everything the user JSON needs, in a constant number of queries."""
-    model = type(user)
+    """``user`` with everything the user JSON needs: re-read with ``with_identifiers()``
+    (three queries) after a write, else the row authentication loaded plus its relations
+    (two queries, a third only for an uploaded profile image)."""
     if refresh:
-        user = model._default_manager.get(pk=user.pk)
-    else:
-        getattr(user, "_prefetched_objects_cache", {}).clear()
-    prefetch_related_objects([user], *_lookups(model))
+        return type(user)._default_manager.with_identifiers().get(pk=user.pk)
+    from clerk_users.models import loading
+
+    loading.load_relations([user], user._state.db or "default")
     return user
 
 
@@ -77,10 +62,13 @@ class MeViewSet(FrontendViewSet):
     )
     def partial_update(self, request: Request) -> Response:
         params = read_params(request, UpdateMeInput)
+        if any(name.startswith("primary_") for name in params):
+            reverification.ensure_reverified(request)  # changing a primary is sensitive
         users.update_user(request.user, params, allowed=frozenset(SELF_UPDATE_FIELDS))
         return self.respond(frontend_user_json(request.user))
 
     @extend_schema(operation_id="delete_me", responses={200: DeletedEnvelope}, tags=["me"])
+    @reverification_required
     def destroy(self, request: Request) -> Response:
         user: Any = request.user
         if not user.delete_self_enabled:
@@ -111,6 +99,7 @@ class MeViewSet(FrontendViewSet):
         responses={200: UserEnvelope},
         tags=["me"],
     )
+    @reverification_required
     def change_password(self, request: Request) -> Response:
         params = read_params(request, ChangePasswordInput)
         user: Any = request.user
@@ -133,6 +122,7 @@ class MeViewSet(FrontendViewSet):
         responses={200: UserEnvelope},
         tags=["me"],
     )
+    @reverification_required
     def remove_password(self, request: Request) -> Response:
         """ClerkJS's ``user.removePassword({currentPassword})``: refused where the site
         requires a password at sign-up (the environment's ``password.required``)."""
@@ -161,8 +151,18 @@ class MeViewSet(FrontendViewSet):
 
 
 def check_current_password(user: Any, current: Any) -> None:
-    """422 unless ``current`` is the user's password (a wrong one counts toward the lockout)."""
+    """422 unless ``current`` is the user's password (a wrong one counts toward the lockout).
+
+    With reverification on (``REVERIFICATION_MAX_AGE`` set), the views calling this already
+    required a fresh first-factor verification of the session, so the current password may
+    be left out, as Clerk's instances with reverification do (ClerkJS's password form then
+    stops asking for it: the environment's ``auth_config.reverification``); a given one is
+    still checked."""
+    from clerk_users.api.frontend.environment import reverification_enabled
+
     if not current:
+        if reverification_enabled():
+            return
         raise errors.param_missing("current_password")
     if not passwords.check_password(user, current):
         raise errors.ClerkError(

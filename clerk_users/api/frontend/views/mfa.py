@@ -17,6 +17,7 @@ from clerk_users.api.frontend.base import (
     flat_data,
 )
 from clerk_users.api.sessions_json import CodeBody, backup_codes_json, totp_json
+from clerk_users.sessions.reverification import ReverificationRequired
 
 
 def _only(data: dict[str, Any], allowed: set[str]) -> None:
@@ -26,6 +27,8 @@ def _only(data: dict[str, Any], allowed: set[str]) -> None:
 
 
 class TOTPView(FrontendAPIView):
+    permission_classes = [*FrontendAPIView.permission_classes, ReverificationRequired]
+
     @extend_schema(request=None, responses=dict)
     def post(self, request: Request) -> Response:
         _only(flat_data(request), set())
@@ -51,6 +54,8 @@ class TOTPAttemptView(FrontendAPIView):
 
 
 class BackupCodesView(FrontendAPIView):
+    permission_classes = [*FrontendAPIView.permission_classes, ReverificationRequired]
+
     @extend_schema(request=None, responses=dict)
     def post(self, request: Request) -> Response:
         _only(flat_data(request), set())

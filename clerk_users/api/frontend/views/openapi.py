@@ -15,9 +15,10 @@ from clerk_users.api.schema import LocalSwaggerAssetsMixin, document_clerk_error
 
 SCHEMA_SETTINGS = {
     "TITLE": "clerk_users Frontend API",
-    "DESCRIPTION": "Clerk's Frontend API for the signed-in user (/v1/me...). Auth: the Django "
-    "session cookie (with the X-CSRFToken header on unsafe methods). Every response is "
-    '{"response": ..., "client": null}; errors are {"errors": [...], "clerk_trace_id"}.',
+    "DESCRIPTION": "Clerk's Frontend API for the signed-in user (/v1/me...), as ClerkJS calls "
+    "it. Auth: the Django session cookie (unsafe methods only from the site's own or an allowed "
+    "Origin) or Authorization: Bearer <session JWT>. Every response is "
+    '{"response": ..., "client": ...}; errors are {"errors": [...], "clerk_trace_id"}.',
     "VERSION": "1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

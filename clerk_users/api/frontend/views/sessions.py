@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clerk_users import errors
 from clerk_users.api.frontend.base import FrontendAPIView, flat_data
 from clerk_users.api.sessions_json import (
     JWKSSerializer,
@@ -70,15 +71,43 @@ class RevokeMySessionView(FrontendAPIView):
         return self.respond(session_json(session))
 
 
+def client_session(request: Request, session_id: str) -> Any:
+    """The session ``session_id`` if this request's *client* holds it, else an error.
+
+    Tokens are minted by the client, as Clerk's are: the browser's session cookie (a
+    session JWT authenticates requests but never mints its successor, so a stolen 60-second
+    token cannot renew itself). The cookie holds one Clerk session; another session of the
+    same user (another browser) is not this client's: 404, as an unknown session.
+    """
+    from clerk_users.api.frontend.base import SessionCookieAuthentication, session_user
+
+    django_request = request._request
+    if not isinstance(request.successful_authenticator, SessionCookieAuthentication):
+        # Bearer-authenticated: only a valid cookie of the same user may still mint.
+        cookie_user = session_user(django_request)
+        if cookie_user is None or cookie_user.pk != request.user.pk:
+            raise errors.ClerkError(
+                "authentication_invalid",
+                "Invalid authentication",
+                long_message="Session tokens are minted by the client (the session cookie); "
+                "a session token cannot mint tokens.",
+                status=401,
+            )
+    session = sessions.get_session(session_id, user=request.user)
+    if session.id != sessions.session_id_of(django_request):
+        raise errors.NotFound(f"No session was found with id {session_id}")
+    return session
+
+
 class SessionTokenView(FrontendAPIView):
-    """Mint a token for one of the user's own sessions (not enveloped, as Clerk's)."""
+    """Mint a token for the client's session (not enveloped, as Clerk's)."""
 
     throttle_classes: list[Any] = []
 
     @extend_schema(request=None, responses=TokenSerializer)
     def post(self, request: Request, session_id: str, template: str | None = None) -> Response:
         flat_data(request)  # a malformed body is a 400 even though nothing is read from it
-        session = sessions.get_session(session_id, user=request.user)
+        session = client_session(request, session_id)
         jwt = session.get_token(template=template, request=request._request)
         return Response(token_json(jwt))
 

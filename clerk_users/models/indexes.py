@@ -1,0 +1,112 @@
+"""PostgreSQL indexes that serve the Backend API's user list at scale (migration 0007).
+
+They live outside the models' ``Meta`` because they are PostgreSQL-only (``pg_trgm`` GIN,
+``jsonb_path_ops`` GIN, ``NULLS LAST`` sort orders): SQLite runs the same queries without
+them. Each is written (as SQL) with the very expression the query code uses
+(``clerk_users.api.backend.user_search`` / ``user_filters``), so the planner can match them.
+
+A project with its own user model (``AUTH_USER_MODEL`` subclassing ``AbstractClerkUser``)
+adds the user-table indexes in one of its migrations::
+
+    from clerk_users.models import indexes
+
+    operations = [migrations.RunPython(indexes.create_user_indexes("myapp", "User"),
+                                       indexes.drop_user_indexes("myapp", "User"))]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+RunPythonCode = Callable[[Any, Any], None]
+
+# (name, "USING ..." clause) per table; the expressions are the query code's, as PostgreSQL
+# parses them (``LOWER(x)::text`` is ``lower(x)``; the planner ignores a varchar->text cast).
+USER_INDEXES: list[tuple[str, str]] = [
+    ("cu_user_username_trgm", "gin (lower(username) gin_trgm_ops)"),
+    ("cu_user_name_trgm", "gin (lower(first_name || ' ' || last_name) gin_trgm_ops)"),
+    ("cu_user_id_trgm", "gin (id gin_trgm_ops)"),
+    ("cu_user_pubmeta_gin", "gin (public_metadata jsonb_path_ops)"),
+    ("cu_user_privmeta_gin", "gin (private_metadata jsonb_path_ops)"),
+    # Sort orders of ``order_by`` with ``id`` as tie-breaker; NOT NULL columns need one
+    # index (read backwards for ``-``), nullable ones a second for ``DESC NULLS LAST``.
+    ("cu_user_created", "btree (created_at, id)"),
+    ("cu_user_updated", "btree (updated_at, id)"),
+    ("cu_user_first", "btree (first_name, id)"),
+    ("cu_user_last", "btree (last_name, id)"),
+    ("cu_user_uname_asc", "btree (username, id)"),
+    ("cu_user_uname_desc", "btree (username DESC NULLS LAST, id DESC)"),
+    ("cu_user_active_asc", "btree (last_active_at, id)"),
+    ("cu_user_active_desc", "btree (last_active_at DESC NULLS LAST, id DESC)"),
+    ("cu_user_signin_asc", "btree (last_login, id)"),
+    ("cu_user_signin_desc", "btree (last_login DESC NULLS LAST, id DESC)"),
+]
+IDENTIFIER_INDEXES: dict[str, list[tuple[str, str]]] = {
+    "EmailAddress": [("cu_email_trgm", "gin (lower(email_address) gin_trgm_ops)")],
+    "PhoneNumber": [("cu_phone_trgm", "gin (phone_number gin_trgm_ops)")],
+    "Web3Wallet": [("cu_wallet_trgm", "gin (lower(web3_wallet) gin_trgm_ops)")],
+}
+
+
+def _postgres(schema_editor: Any) -> bool:
+    return bool(schema_editor.connection.vendor == "postgresql")
+
+
+def _apply(schema_editor: Any, model: Any, indexes: list[tuple[str, str]], *, add: bool) -> None:
+    # Outside a transaction (the migration is non-atomic) build without blocking writes.
+    concurrently = "" if schema_editor.connection.in_atomic_block else " CONCURRENTLY"
+    table = schema_editor.quote_name(model._meta.db_table)
+    for name, using in indexes:
+        if add:
+            if _invalid(schema_editor, name):
+                # A concurrent build that failed leaves an INVALID index behind, which
+                # ``IF NOT EXISTS`` would keep: drop it and build again.
+                schema_editor.execute(f"DROP INDEX{concurrently} IF EXISTS {name}")
+            schema_editor.execute(
+                f"CREATE INDEX{concurrently} IF NOT EXISTS {name} ON {table} USING {using}"
+            )
+        else:
+            schema_editor.execute(f"DROP INDEX{concurrently} IF EXISTS {name}")
+
+
+def _invalid(schema_editor: Any, name: str) -> bool:
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s AND pg_table_is_visible(c.oid)",
+            [name],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def create_user_indexes(app_label: str, model_name: str) -> RunPythonCode:
+    def run(apps: Any, schema_editor: Any) -> None:
+        if _postgres(schema_editor):
+            schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            _apply(schema_editor, apps.get_model(app_label, model_name), USER_INDEXES, add=True)
+
+    return run
+
+
+def drop_user_indexes(app_label: str, model_name: str) -> RunPythonCode:
+    def run(apps: Any, schema_editor: Any) -> None:
+        if _postgres(schema_editor):
+            model = apps.get_model(app_label, model_name)
+            _apply(schema_editor, model, USER_INDEXES, add=False)
+
+    return run
+
+
+def create_identifier_indexes(apps: Any, schema_editor: Any) -> None:
+    if _postgres(schema_editor):
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for name, indexes in IDENTIFIER_INDEXES.items():
+            _apply(schema_editor, apps.get_model("clerk_users", name), indexes, add=True)
+
+
+def drop_identifier_indexes(apps: Any, schema_editor: Any) -> None:
+    if _postgres(schema_editor):
+        for name, indexes in IDENTIFIER_INDEXES.items():
+            _apply(schema_editor, apps.get_model("clerk_users", name), indexes, add=False)

@@ -1,0 +1,74 @@
+"""``with_identifiers()`` loads the user JSON in three queries (users + profile image + MFA
+flags, the identifiers' UNION ALL, external accounts) and gives the JSON that one prefetch
+per relation gave."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from clerk_users.api.serializers import user_json
+from clerk_users.models import EmailAddress, ExternalAccount, PhoneNumber, User, Web3Wallet
+
+pytestmark = pytest.mark.django_db
+
+
+def _rich_user(make_user: Any, n: int) -> Any:
+    user = make_user(
+        email_address=[f"rich{n}@example.com", f"rich{n}.b@example.com"],
+        phone_number=[f"+1415555{n:04d}", f"+1628555{n:04d}"],
+        web3_wallet=f"0x{n + 7:040x}",
+        first_name="Rich",
+        last_name=f"User{n}",
+        public_metadata={"plan": "pro", "n": n},
+    )
+    account = ExternalAccount.objects.create(
+        user=user,
+        provider="oauth_github",
+        provider_user_id=f"gh{n}",
+        verification_status="verified",
+        image_url=f"https://avatars.example.com/{n}.png",
+    )
+    linked = user.create_email_address(f"linked{n}@example.com")
+    EmailAddress.objects.filter(pk=linked.pk).update(linked_external_account=account)
+    pending = user.create_phone_number(f"+1212555{n:04d}")
+    pending.prepare_verification("phone_code")
+    if n % 2:
+        Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={})
+        Authenticator.objects.create(
+            user=user, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "x"}
+        )
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return user
+
+
+def _one_prefetch_per_relation() -> Any:
+    """How users were loaded before: the reference for the JSON."""
+    ordered = ("created_at", "id")
+    return User.objects.prefetch_related(
+        Prefetch("email_addresses", queryset=EmailAddress.objects.order_by(*ordered)),
+        Prefetch("phone_numbers", queryset=PhoneNumber.objects.order_by(*ordered)),
+        Prefetch("web3_wallets", queryset=Web3Wallet.objects.order_by(*ordered)),
+        Prefetch("external_accounts", queryset=ExternalAccount.objects.order_by(*ordered)),
+        "profile_image",
+        "authenticator_set",
+    ).order_by("-created_at", "-id")
+
+
+def test_same_json_in_three_queries(make_user: Any, django_assert_num_queries: Any) -> None:
+    for n in range(4):
+        _rich_user(make_user, n)
+    make_user()  # a bare one: no phone, wallet, account or authenticator
+    expected = [user_json(u) for u in _one_prefetch_per_relation()]
+    assert any(u["two_factor_enabled"] for u in expected)
+    assert any(e["linked_to"] for u in expected for e in u["email_addresses"])
+    with django_assert_num_queries(3):
+        users = list(User.objects.with_identifiers().order_by("-created_at", "-id"))
+        got = [user_json(u) for u in users]
+        frontend = [user_json(u, backend=False) for u in users]
+    assert got == expected
+    assert frontend == [user_json(u, backend=False) for u in _one_prefetch_per_relation()]
