@@ -20,6 +20,7 @@ end of the run. Chromium or the npm packages missing: skipped locally, a failure
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections import Counter
@@ -102,7 +103,7 @@ def context(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.blocked = []
     context.route("**/*", route_guard(context.blocked))
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # a loaded CI machine is slow, not broken
     yield context
     blocked = list(context.blocked)
     context.close()
@@ -132,13 +133,34 @@ def site(live_server: Any, transactional_db: Any, settings: Any) -> str:
     return live_server.url
 
 
+class _Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.texts.append(self.format(record))
+
+
 @pytest.fixture(autouse=True)
 def _frontend_call_log(request: Any) -> Iterator[None]:
-    """Record the Frontend API calls of each browser test (kept for the run's summary)."""
+    """Record the Frontend API calls of each browser test (kept for the run's summary) and
+    fail the test if the server answered any of them with a 5xx."""
     fapi_log.CALLS = []
-    yield
-    calls, fapi_log.CALLS = fapi_log.CALLS, None
-    request.config._clerk_fapi_calls = [*getattr(request.config, "_clerk_fapi_calls", []), *calls]
+    errors = _Errors()
+    logger = logging.getLogger("clerk_users.api.errors")
+    logger.addHandler(errors)
+    try:
+        yield
+    finally:
+        logger.removeHandler(errors)
+        calls, fapi_log.CALLS = fapi_log.CALLS, None
+        request.config._clerk_fapi_calls = [
+            *getattr(request.config, "_clerk_fapi_calls", []),
+            *calls,
+        ]
+    server_errors = [call for call in calls if call[3] >= 500]
+    assert not server_errors, f"{server_errors}\n" + "\n".join(errors.texts)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
@@ -162,6 +184,14 @@ def sign_in(page: Any, site: str, login: str, password: str = PASSWORD) -> None:
     page.fill("input[name=password]", password)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_url(f"{site}/")
+    settle(page)
+
+
+def settle(page: Any) -> None:
+    """Wait until the page's requests are done (ClerkJS loading), so that the test's own
+    database work never overlaps a request: on SQLite the live server shares the test's
+    in-memory connection, where overlapping writers fail with "table is locked"."""
+    page.wait_for_load_state("networkidle")
 
 
 @pytest.fixture
@@ -194,6 +224,7 @@ def load_clerk(page: Any, site: str, path: str = "/") -> None:
         page.evaluate("() => window.clerkReady.then(() => true)")
     except Exception as exc:  # the page's console says why ClerkJS did not load
         raise AssertionError(f"Clerk.load() failed: {exc}\n" + "\n".join(page.console_messages))
+    settle(page)
 
 
 def clerk(page: Any, js: str, arg: Any = None) -> Any:

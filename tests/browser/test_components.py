@@ -122,7 +122,9 @@ def test_user_profile_adds_and_verifies_an_email_address(signed_in):
     page.wait_for_selector(".cl-otpCodeFieldInput")
     (message,) = [m for m in mail.outbox if "added@example.com" in m.to]
     code = re.search(r"\b(\d{6})\b", message.body).group(1)
-    page.locator("input[autocomplete=one-time-code]").press_sequentially(code)
+    with page.expect_response(lambda r: "/attempt_verification" in r.url) as attempted:
+        page.locator("input[autocomplete=one-time-code]").press_sequentially(code)
+    assert attempted.value.status == 200, attempted.value.text()
     page.wait_for_selector("text=added@example.com")
     page.wait_for_selector(".cl-otpCodeFieldInput", state="detached")
     email = user.email_addresses.get(email_address="added@example.com")
@@ -134,9 +136,8 @@ def test_user_profile_updates_the_password(signed_in):
     open_profile(page, site)
     page.click(".cl-navbarButton__security")
     page.click(".cl-profileSectionPrimaryButton__password")
-    # The environment announces reverification, so ClerkJS asks for no current password: the
-    # session was verified at sign-in, within REVERIFICATION_MAX_AGE (tests/browser/
-    # test_reverification.py covers a stale session).
+    page.wait_for_selector("input[name=newPassword]")
+    # reverification is on: the fresh sign-in stands for the current password
     assert page.locator("input[name=currentPassword]").count() == 0
     page.fill("input[name=newPassword]", "another long passphrase")
     page.fill("input[name=confirmPassword]", "another long passphrase")
@@ -164,6 +165,11 @@ def test_provider_icons_are_the_only_outside_requests_and_the_menu_works_without
     page.wait_for_selector(".cl-menuItem >> text=GitHub")
     names = page.locator(".cl-menuItem").all_inner_texts()
     assert {"GitHub", "Google", "Microsoft"} <= {n.strip() for n in names}
+    for _ in range(50):  # the icons' requests reach the route guard a moment later
+        if context.blocked:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(300)
     blocked = set(context.blocked)
     context.blocked.clear()
     assert blocked and all(url.startswith("https://img.clerk.com/static/") for url in blocked)

@@ -47,7 +47,7 @@ def test_user_profile_asks_for_the_password_then_adds_the_email(signed_in):
     assert EmailAddress.objects.filter(user=user, email_address="second@example.com").exists()
     session = Session.objects.get(user=user, status="active")
     assert session.first_factor_verified_at > timezone.now() - timedelta(minutes=1)
-    calls = [(c[1], c[2], c[3]) for c in (fapi_log.CALLS or [])[calls_before:]]
+    calls = [(m, p, s) for _caller, m, p, s in (fapi_log.CALLS or [])[calls_before:]]
     paths = [(m, p.split("/v1/", 1)[-1].rstrip("/"), s) for m, p, s in calls]
     assert ("POST", "me/email_addresses", 403) in paths, paths
     assert any(p.endswith("/verify/attempt_first_factor") and s == 200 for _m, p, s in paths)

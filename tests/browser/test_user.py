@@ -18,7 +18,7 @@ from django.test import Client
 
 from clerk_users import identifiers, mfa, secret_keys, sms
 from clerk_users.models import ExternalAccount, JWTTemplate, Session
-from tests.browser.conftest import clerk, load_clerk, sign_in
+from tests.browser.conftest import clerk, load_clerk, route_guard, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -314,18 +314,13 @@ def test_set_profile_image_with_a_blob_a_string_and_null(signed_in):
 def test_get_sessions_lists_the_users_devices(signed_in, browser, site):
     page, user = signed_in.page, signed_in.user
     other = browser.new_context()
-    other.route(
-        "**/*",
-        lambda route: (
-            route.abort()
-            if "localhost" not in route.request.url and "127.0.0.1" not in route.request.url
-            else route.continue_()
-        ),
-    )
+    other.blocked = []
+    other.route("**/*", route_guard(other.blocked))
     try:
         sign_in(other.new_page(), site, user.username)
     finally:
         other.close()
+    assert other.blocked == []
     load_clerk(page, site)
     js = clerk(
         page,

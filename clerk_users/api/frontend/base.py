@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from clerk_users import errors
 from clerk_users.api.authentication import SessionTokenAuthentication
 from clerk_users.api.base import ClerkAPIView, ClerkGenericViewSet, ClerkViewSet
+from clerk_users.api.frontend import origins
 from clerk_users.api.frontend.origins import CSRFFailed, check_origin  # noqa: F401 (re-exported)
 from clerk_users.api.throttling import ClerkRateThrottle
 
@@ -176,6 +177,13 @@ class FrontendMixin:
     ]
     permission_classes: Sequence[Any] = [permissions.IsAuthenticated]
     throttle_classes: Sequence[Any] = [FrontendUpdateThrottle]
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # A CORS preflight carries no cookie: answered before authentication.
+        if origins.is_preflight(request):
+            return origins.preflight_response(request)
+        response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return origins.add_cors_headers(request, response)
 
     def initialize_request(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # ClerkJS sends PATCH and DELETE as ``POST ?_method=PATCH``.

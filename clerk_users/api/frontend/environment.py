@@ -79,15 +79,19 @@ def _attribute(
     *,
     required: bool = False,
     verifications: list[str] | None = None,
+    first_factor: bool = False,
     first_factors: list[str] | None = None,
     second_factors: list[str] | None = None,
     verify_at_sign_up: bool = False,
 ) -> dict[str, Any]:
+    """One attribute of ``user_settings``: ``used_for_first_factor`` says the identifier signs
+    in; ``first_factors`` lists the strategies that prove it (codes; a password is its own
+    attribute)."""
     return {
         "enabled": enabled,
         "required": enabled and required,
         "verifications": (verifications or []) if enabled else [],
-        "used_for_first_factor": enabled and bool(first_factors),
+        "used_for_first_factor": enabled and (first_factor or bool(first_factors)),
         "first_factors": (first_factors or []) if enabled else [],
         "used_for_second_factor": enabled and bool(second_factors),
         "second_factors": (second_factors or []) if enabled else [],
@@ -165,8 +169,8 @@ def user_settings_json() -> dict[str, Any]:
                 True,
                 required="email" in fields and fields["email"].get("required", False),
                 verifications=[email_code],
-                first_factors=(["email_code"] if by_code else [])
-                + (["email_address"] if "email" in login_methods else []),
+                first_factor="email" in login_methods,
+                first_factors=["email_code"] if by_code and "email" in login_methods else [],
                 verify_at_sign_up=str(account.EMAIL_VERIFICATION).endswith("MANDATORY")
                 or str(account.EMAIL_VERIFICATION) == "mandatory",
             ),
@@ -174,17 +178,18 @@ def user_settings_json() -> dict[str, Any]:
                 phone_enabled,
                 required="phone" in fields and fields["phone"].get("required", False),
                 verifications=["phone_code"],
+                first_factor="phone" in login_methods,
                 first_factors=["phone_code"] if "phone" in login_methods else [],
             ),
             "username": _attribute(
                 bool(username_field),
                 required="username" in fields and fields["username"].get("required", False),
-                first_factors=["username"] if "username" in login_methods else [],
+                first_factor="username" in login_methods,
             ),
             "web3_wallet": _attribute(False),
             "first_name": _attribute(True),
             "last_name": _attribute(True),
-            "password": _attribute(True, required=password_required),
+            "password": _attribute(True, required=password_required, first_factor=True),
             "authenticator_app": _attribute("totp" in mfa_types, second_factors=["totp"]),
             "backup_code": _attribute(
                 "recovery_codes" in mfa_types, second_factors=["backup_code"]
@@ -294,10 +299,10 @@ def display_config_json(request: Any) -> dict[str, Any]:
 
 
 def reverification_enabled() -> bool:
-    """``auth_config.reverification``: with it on, ClerkJS's components stop asking for the
-    current password (``<UserProfile/>``'s password form) and rely on the server answering
-    403 ``session_reverification_required`` instead. On whenever the Frontend API enforces
-    reverification (``REVERIFICATION_MAX_AGE`` not None)."""
+    """``auth_config.reverification``: on when the Frontend API enforces it
+    (``REVERIFICATION_MAX_AGE`` set). ClerkJS's components then stop asking for the current
+    password (``<UserProfile/>``'s password form) and meet the server's 403
+    ``session_reverification_required`` with their reverification dialog."""
     return app_settings.REVERIFICATION_MAX_AGE is not None
 
 

@@ -13,6 +13,10 @@ ClerkJS sends no CSRF token: it posts form bodies with the session cookie
   CSRF token is required, as before.
 
 A refusal is Clerk's 403 ``csrf_token_invalid`` before any view code runs, so nothing changes.
+
+Pages on an origin of ``CLERK_USERS["ALLOWED_ORIGINS"]`` (another host of the same site) also
+get CORS headers with credentials, so ClerkJS there can read the answers; preflights (sent for
+``setProfileImage`` with a string body) are answered before authentication.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import fnmatch
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpResponse
 from rest_framework import exceptions
 from rest_framework.authentication import CSRFCheck
 
@@ -38,6 +43,14 @@ def site_origin(request: Any) -> str:
     return f"{request.scheme}://{request.get_host()}".lower()
 
 
+def _matches(origin: str, patterns: list[Any]) -> bool:
+    for pattern in patterns:
+        pattern = str(pattern).rstrip("/").lower()
+        if origin == pattern or ("*" in pattern and fnmatch.fnmatchcase(origin, pattern)):
+            return True
+    return False
+
+
 def allowed_origin(origin: str, request: Any) -> bool:
     """Whether a page of ``origin`` may act with the user's cookie."""
     normalized = origin_of(origin)
@@ -46,11 +59,41 @@ def allowed_origin(origin: str, request: Any) -> bool:
     if normalized == site_origin(request):
         return True
     patterns = [*getattr(settings, "CSRF_TRUSTED_ORIGINS", []), *app_settings.ALLOWED_ORIGINS]
-    for pattern in patterns:
-        pattern = str(pattern).rstrip("/").lower()
-        if normalized == pattern or ("*" in pattern and fnmatch.fnmatchcase(normalized, pattern)):
-            return True
-    return False
+    return _matches(normalized, patterns)
+
+
+def cors_origin(request: Any) -> str | None:
+    """The request's ``Origin`` when it is one of ``ALLOWED_ORIGINS`` (not the site itself)."""
+    raw = getattr(request, "_request", request)
+    origin = raw.META.get("HTTP_ORIGIN")
+    normalized = origin_of(origin) if origin else None
+    if normalized is None or normalized == site_origin(raw):
+        return None
+    return origin if _matches(normalized, app_settings.ALLOWED_ORIGINS) else None
+
+
+def add_cors_headers(request: Any, response: Any) -> Any:
+    origin = cors_origin(request)
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Credentials"] = "true"
+    if app_settings.ALLOWED_ORIGINS:
+        response["Vary"] = ", ".join(filter(None, [response.get("Vary"), "Origin"]))
+    return response
+
+
+def is_preflight(request: Any) -> bool:
+    return request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META
+
+
+def preflight_response(request: Any) -> HttpResponse:
+    """204 to a CORS preflight; the CORS headers only for an allowed origin."""
+    response = HttpResponse(status=204)
+    if cors_origin(request):
+        response["Access-Control-Allow-Methods"] = "GET, POST, PATCH, PUT, DELETE"
+        response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response["Access-Control-Max-Age"] = "600"
+    return add_cors_headers(request, response)
 
 
 def _django_csrf(request: Any) -> None:

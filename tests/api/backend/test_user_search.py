@@ -233,8 +233,8 @@ def test_each_partial_match_can_use_its_trigram_index(
     [
         ("public_metadata.plan=pro", "cu_user_pubmeta_gin"),
         ("private_metadata.billing.tier=2", "cu_user_privmeta_gin"),
-        ("email_address=A%40b.test", "clerk_users_email_ci_unique"),
-        ("web3_wallet=0xAB", "clerk_users_wallet_ci_unique"),
+        ("email_address=A%40b.test", "clerk_users_email_lower_idx"),
+        ("web3_wallet=0xAB", "clerk_users_wallet_lower_idx"),
         ("order_by=-created_at", "cu_user_created"),
         ("order_by=%2Bupdated_at", "cu_user_updated"),
         ("order_by=-last_sign_in_at", "cu_user_signin_desc"),

@@ -8,6 +8,7 @@ import base64
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from clerk_users.models import Image
 from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code
@@ -53,7 +54,9 @@ def test_remove_password(api, user, settings):
     settings.ACCOUNT_SIGNUP_FIELDS = ["email*", "username*"]
     response = api.post("me/remove_password", {"current_password": "wrong"})
     assert (response.status_code, error_code(response)) == (422, "form_password_incorrect")
-    response = api.post("me/remove_password", {})
+    no_reverification = {**settings.CLERK_USERS, "REVERIFICATION_MAX_AGE": None}
+    with override_settings(CLERK_USERS=no_reverification):
+        response = api.post("me/remove_password", {})
     assert (response.status_code, error_code(response)) == (422, "form_param_missing")
     response = api.post("me/remove_password", {"current_password": "correct horse battery"})
     assert response.status_code == 200, response.content

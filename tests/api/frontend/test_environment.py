@@ -142,3 +142,15 @@ def test_patch_environment_as_clerkjs_sends_it_answers_the_environment():
 def test_environment_id_is_stable():
     assert environment()["id"] == environment()["id"]
     assert environment()["id"].startswith("env_")
+
+
+def test_first_factors_follow_allauths_login_methods(settings):
+    attributes = environment()["user_settings"]["attributes"]
+    assert attributes["email_address"]["used_for_first_factor"] is True
+    assert attributes["email_address"]["first_factors"] == []  # no login by code
+    assert attributes["password"]["used_for_first_factor"] is True
+    assert attributes["phone_number"]["used_for_first_factor"] is False
+    settings.ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+    settings.ACCOUNT_LOGIN_METHODS = {"email", "username"}
+    attributes = environment()["user_settings"]["attributes"]
+    assert attributes["email_address"]["first_factors"] == ["email_code"]

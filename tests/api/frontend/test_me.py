@@ -262,6 +262,24 @@ def test_change_password_wrong_current_password(api, user, body):
     assert user.check_password("correct horse battery")
 
 
+def test_current_password_is_required_only_without_reverification(api, user, settings):
+    """With reverification on (the default), the decorator already required a fresh first
+    factor, as Clerk's instances do: ClerkJS's password form then sends no current password."""
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "REVERIFICATION_MAX_AGE": None}
+    response = api.post("me/change_password", {"new_password": "a new long passphrase"})
+    assert (response.status_code, error_code(response)) == (422, "form_param_missing")
+    assert response.json()["errors"][0]["meta"]["param_name"] == "current_password"
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "REVERIFICATION_MAX_AGE": 600}
+    response = api.post("me/change_password", {"new_password": "a new long passphrase"})
+    assert response.status_code == 200, response.content
+    user.refresh_from_db()
+    assert user.check_password("a new long passphrase")
+    response = api.post(
+        "me/change_password", {"current_password": "wrong", "new_password": "x" * 20}
+    )
+    assert (response.status_code, error_code(response)) == (422, "form_password_incorrect")
+
+
 def test_change_password_wrong_current_password_locks_after_the_limit(api, user, settings):
     settings.CLERK_USERS = {**settings.CLERK_USERS, "LOCKOUT_MAX_ATTEMPTS": 2}
     for _ in range(2):

@@ -120,3 +120,28 @@ def test_bearer_requests_ignore_the_origin(user):
     )
     assert response.status_code == 200
     assert name_of(user) == "Native"
+
+
+def test_allowed_origins_get_cors_headers_and_preflights(api, user, settings):
+    settings.CLERK_USERS = {**settings.CLERK_USERS, "ALLOWED_ORIGINS": ["https://app.example"]}
+    response = api.client.get(f"{PREFIX}me", HTTP_ORIGIN="https://app.example")
+    assert response["Access-Control-Allow-Origin"] == "https://app.example"
+    assert response["Access-Control-Allow-Credentials"] == "true"
+    assert "Origin" in response["Vary"]
+    preflight = api.client.options(
+        f"{PREFIX}me/profile_image",
+        HTTP_ORIGIN="https://app.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type",
+    )
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == "https://app.example"
+    assert "POST" in preflight["Access-Control-Allow-Methods"]
+    # another origin, or the site itself, gets no CORS headers
+    for origin in ("https://evil.example", "http://testserver"):
+        response = api.client.get(f"{PREFIX}me", HTTP_ORIGIN=origin)
+        assert "Access-Control-Allow-Origin" not in response
+        preflight = api.client.options(
+            f"{PREFIX}me", HTTP_ORIGIN=origin, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+        )
+        assert "Access-Control-Allow-Origin" not in preflight

@@ -160,8 +160,18 @@ def check_current_password_unless_reverified(user: Any, current: Any) -> None:
 
 
 def check_current_password(user: Any, current: Any) -> None:
-    """422 unless ``current`` is the user's password (a wrong one counts toward the lockout)."""
+    """422 unless ``current`` is the user's password (a wrong one counts toward the lockout).
+
+    With reverification on (``REVERIFICATION_MAX_AGE`` set), the views calling this already
+    required a fresh first-factor verification of the session, so the current password may
+    be left out, as Clerk's instances with reverification do (ClerkJS's password form then
+    stops asking for it: the environment's ``auth_config.reverification``); a given one is
+    still checked."""
+    from clerk_users.api.frontend.environment import reverification_enabled
+
     if not current:
+        if reverification_enabled():
+            return
         raise errors.param_missing("current_password")
     if not passwords.check_password(user, current):
         raise errors.ClerkError(
