@@ -5,30 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clerk_users', '0011_sign_ins_sign_ups'),
+        ("clerk_users", "0011_sign_ins_sign_ups"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='emailaddress',
-            index=models.Index(fields=['email_address'], name='clerk_users_email_idx'),
+            model_name="emailaddress",
+            index=models.Index(fields=["email_address"], name="clerk_users_email_idx"),
         ),
         migrations.AddIndex(
-            model_name='emailaddress',
-            index=models.Index(django.db.models.functions.text.Lower('email_address'), name='clerk_users_email_lower_idx'),
+            model_name="emailaddress",
+            index=models.Index(
+                django.db.models.functions.text.Lower("email_address"),
+                name="clerk_users_email_lower_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['phone_number'], name='clerk_users_phone_idx'),
+            model_name="phonenumber",
+            index=models.Index(fields=["phone_number"], name="clerk_users_phone_idx"),
         ),
         migrations.AddIndex(
-            model_name='web3wallet',
-            index=models.Index(fields=['web3_wallet'], name='clerk_users_wallet_idx'),
+            model_name="web3wallet",
+            index=models.Index(fields=["web3_wallet"], name="clerk_users_wallet_idx"),
         ),
         migrations.AddIndex(
-            model_name='web3wallet',
-            index=models.Index(django.db.models.functions.text.Lower('web3_wallet'), name='clerk_users_wallet_lower_idx'),
+            model_name="web3wallet",
+            index=models.Index(
+                django.db.models.functions.text.Lower("web3_wallet"),
+                name="clerk_users_wallet_lower_idx",
+            ),
         ),
     ]
