@@ -82,6 +82,7 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_ENDPOINTS_CACHE_TIMEOUT": 60,
     "WEBHOOK_TRIGGER": None,
     "WEBHOOK_ALLOWED_HOSTS": [],
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": False,
     # PostgreSQL: longest a filtered/searched GET /users or /users/count statement may run
     # (milliseconds; 0 turns the limit off). Past it the request gets a 422, not a stuck worker.
     "SEARCH_STATEMENT_TIMEOUT_MS": 2000,
@@ -348,6 +349,13 @@ class AppSettings:
         """Hosts an endpoint may use even though they name this site (tests, same-host
         receivers on another port are allowed anyway)."""
         return list(self.get("WEBHOOK_ALLOWED_HOSTS"))
+
+    @property
+    def WEBHOOK_ALLOW_PRIVATE_ADDRESSES(self) -> bool:
+        """Let endpoints reach loopback, private, link-local and unspecified addresses
+        (refused by default: an endpoint URL must not turn the worker into a proxy to
+        internal services such as cloud metadata). For receivers on a private network."""
+        return bool(self.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES"))
 
     @property
     def SEARCH_STATEMENT_TIMEOUT_MS(self) -> int:

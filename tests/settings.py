@@ -40,6 +40,9 @@ CLERK_USERS = {
     "SMS_BACKEND": "clerk_users.sms.InMemorySMSBackend",
     "ALLOWED_REDIRECT_ORIGINS": ["http://localhost:3000"],
     "PHONE_DEFAULT_REGION": "US",
+    # The webhooks tests' receiver listens on 127.0.0.1 (tests/webhooks/test_ssrf.py turns
+    # this off to prove the default).
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": True,
 }
 
 # The browser tests log every Frontend API call the live server answers (tests/browser).

@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from clerk_users import identifiers, metadata, passwords, users
+from clerk_users.admin import reauthentication
 from clerk_users.admin.identifiers import EmailAddressInline, PhoneNumberInline, Web3WalletInline
 from clerk_users.admin.images import ProfileImageAdminMixin
 from clerk_users.admin.user_list import UserListMixin
@@ -338,6 +339,13 @@ class ClerkUserAdmin(UserListMixin, ProfileImageAdminMixin, DjangoUserAdmin):  #
         from clerk_users import signals
 
         signals.user_updated.send(sender=type(obj), user=obj)  # webhooks (admin's transaction)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        """The password form sets a password without the current one: a stale session
+        reauthenticates first (``admin.reauthentication``)."""
+        return reauthentication.reauthenticate_redirect(request) or super().user_change_password(
+            request, id, form_url
+        )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         users.delete_user(obj)

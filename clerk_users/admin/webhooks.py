@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from clerk_users.admin import reauthentication
 from clerk_users.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from clerk_users.webhooks import delivery, endpoints, events
 
@@ -93,6 +94,10 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kw: Any) -> Any:
         show = request.method == "GET" and request.GET.get("show_secret") == "1"
+        if show:  # revealing the secret: a stale session reauthenticates first
+            redirect = reauthentication.reauthenticate_redirect(request)
+            if redirect is not None:
+                return redirect
         token = _show_secret.set(show and self.has_change_permission(request))
         try:
             response = super().change_view(request, object_id, *args, **kw)

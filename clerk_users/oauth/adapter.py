@@ -42,6 +42,11 @@ class ClerkSocialAccountAdapter(DefaultSocialAccountAdapter):
             code = "session_mismatch"
         elif pending.verification_expire_at and pending.verification_expire_at < timezone.now():
             code = "verification_expired"
+        elif pending.provider_user_id and pending.provider_user_id != sociallogin.account.uid:
+            # A reauthorization refreshes the SAME provider account: another one (another
+            # uid) must never take its place (it would sign in as this user, and its email
+            # would become a verified address here).
+            code = "external_account_mismatch"
         elif sociallogin.is_existing and sociallogin.user.pk != request.user.pk:
             code = "external_account_exists"
         if code:
@@ -49,7 +54,8 @@ class ClerkSocialAccountAdapter(DefaultSocialAccountAdapter):
             if response is not None:
                 raise ImmediateHttpResponse(response)
         if not sociallogin.is_existing:
-            # Our connect flow began at POST /me/external_accounts, which already required
+            # Our connect flow began at POST /me/external_accounts or at PATCH .../reauthorize
+            # (of an account without a provider uid yet, see above), both of which required
             # a recent first factor (reverification): connect here, atomically, rather
             # than through allauth's connect (which would ask again and race).
             self._connect_new(request, sociallogin, pending)

@@ -54,6 +54,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "{provider} could not be reached; please try again later.",
     ),
     "verification_expired": ("expired", "This connection attempt expired; start a new one."),
+    "external_account_mismatch": (
+        "different account",
+        "Reauthorize with the same {provider} account that is connected.",
+    ),
 }
 
 
@@ -205,6 +209,11 @@ def sync_account(sociallogin: Any) -> ExternalAccount | None:
                 .filter(pk=wanted, user_id=user.pk, provider=strategy)
                 .first()
             )
+            if pending is not None and pending.provider_user_id not in ("", social.uid):
+                # Never re-point an account at another provider account (the adapter
+                # already refuses such a reauthorization; this is the last line).
+                logger.warning("reauthorization of %s returned another provider uid", wanted)
+                pending = None
         account = linked or pending
         if pending is not None and linked is not None and pending.pk != linked.pk:
             # The user connected a provider account they already had: keep the existing one.

@@ -16,6 +16,11 @@ Any answer but 2xx (a 3xx is not followed), a timeout (``WEBHOOK_TIMEOUT``, 15 s
 connection error is a failure: recorded as an attempt (status, answer excerpt, duration) and
 retried after the next delay of the schedule. An endpoint that has not had one success for
 ``WEBHOOK_DISABLE_AFTER`` (5 days) is disabled.
+
+Unless ``WEBHOOK_ALLOW_PRIVATE_ADDRESSES``, the HTTP session checks the address each
+connection actually reached (after DNS, so a host name resolving, or rebinding, to
+127.0.0.1 or 169.254.169.254 does not pass) and closes it before sending anything when it is
+internal: the attempt is a failure "refused: ... internal address".
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -43,13 +51,62 @@ EXCERPT_BYTES = 2048
 BATCH = 10
 USER_AGENT = "clerk_users-webhooks (Svix-compatible)"
 _local = threading.local()
+NO_PROXY: Any = {"http": None, "https": None}
+
+
+class InternalAddressRefused(Exception):
+    """A connection reached an internal address (deliberately not an ``OSError``: urllib3
+    and requests let it through unwrapped and do not retry it)."""
+
+
+class _PeerCheck:
+    """Mixin for urllib3 connections: after connecting, refuse an internal peer address."""
+
+    def _new_conn(self) -> Any:
+        sock = super()._new_conn()  # type: ignore[misc]
+        if not app_settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+            peer = str(sock.getpeername()[0])
+            if endpoint_rules.is_internal_address(peer):
+                sock.close()
+                raise InternalAddressRefused(
+                    f"refused: {getattr(self, 'host', '?')} is the internal address {peer} "
+                    "(WEBHOOK_ALLOW_PRIVATE_ADDRESSES is off)"
+                )
+        return sock
+
+
+class _CheckedHTTPConnection(_PeerCheck, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _CheckedHTTPSConnection(_PeerCheck, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _CheckedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
+class _CheckedAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _CheckedHTTPPool,
+            "https": _CheckedHTTPSPool,
+        }
 
 
 def _http() -> requests.Session:
-    """One HTTP session per thread (keep-alive to each receiver)."""
+    """One HTTP session per thread (keep-alive to each receiver), checking each peer."""
     session = getattr(_local, "session", None)
     if session is None:
         session = requests.Session()
+        session.mount("http://", _CheckedAdapter())
+        session.mount("https://", _CheckedAdapter())
         _local.session = session
     return session
 
@@ -96,6 +153,9 @@ def _post(endpoint: Any, message: Any) -> dict[str, Any]:
             timeout=app_settings.WEBHOOK_TIMEOUT,
             allow_redirects=False,
             stream=True,
+            # No environment proxy while internal addresses are refused: the peer checked
+            # must be the receiver itself, not a proxy that would fetch anything for us.
+            proxies=None if app_settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES else NO_PROXY,
         )
         try:
             if response._content_consumed:  # requests reads a redirect's body itself
@@ -111,6 +171,8 @@ def _post(endpoint: Any, message: Any) -> dict[str, Any]:
             outcome["error"] = f"HTTP {response.status_code}"
             if 300 <= response.status_code < 400:
                 outcome["error"] += f" redirect to {response.headers.get('location', '')}"[:200]
+    except InternalAddressRefused as exc:
+        outcome["error"] = str(exc)[:255]
     except requests.Timeout:
         outcome["error"] = f"timeout after {app_settings.WEBHOOK_TIMEOUT:g} s"
     except requests.RequestException as exc:

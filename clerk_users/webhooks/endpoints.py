@@ -1,10 +1,16 @@
 """Endpoint rules (one place for the admin, the command and the Python API): the URL must
 be http(s) and must not point back at this site (a loop: each delivery would be a request to
-the site, which may emit more events), the event filter names known events, the secret is a
-fresh ``whsec_`` and a rotation keeps the old one signing for 24 h, as Svix does."""
+the site, which may emit more events), nor at an internal address (loopback, private,
+link-local such as cloud metadata, unspecified: a staff user would read internal services
+through the stored answer excerpts) unless ``WEBHOOK_ALLOW_PRIVATE_ADDRESSES``; the event
+filter names known events, the secret is a fresh ``whsec_`` and a rotation keeps the old one
+signing for 24 h, as Svix does. Host names are checked when delivering
+(:func:`is_internal_address` on the connected peer, see ``delivery``)."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +54,38 @@ def _points_at_this_site(url: str, site_host: str | None) -> bool:
     return True
 
 
+def is_internal_address(address: str) -> bool:
+    """Whether an IP address is one a webhook may not reach: anything not globally routable
+    (loopback, private, link-local, unspecified, shared, reserved) or multicast, also in its
+    IPv4-mapped IPv6 form (``::ffff:127.0.0.1``)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return True  # not an address we can judge: refuse
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def _literal_addresses(host: str) -> list[str] | None:
+    """The addresses of ``host`` when it is a numeric literal (also the legacy forms such as
+    ``2130706433`` or ``0x7f.1`` that the resolver accepts), without any DNS lookup; None for
+    a name."""
+    try:
+        found = socket.getaddrinfo(host, None, flags=socket.AI_NUMERICHOST)
+    except (socket.gaierror, UnicodeError, ValueError):
+        return None
+    return [str(info[4][0]) for info in found]
+
+
+def _names_internal_host(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    addresses = _literal_addresses(host)
+    return bool(addresses) and any(is_internal_address(a) for a in addresses or [])
+
+
 def validate_url(url: Any, *, site_host: str | None = None) -> str:
     if not isinstance(url, str) or not url.strip():
         raise ValidationError("Enter the URL of the receiver.", code="url_required")
@@ -64,6 +102,12 @@ def validate_url(url: Any, *, site_host: str | None = None) -> str:
             "This URL points at this site itself: each delivery would call the site back "
             "(a loop). Use a receiver on another host or port.",
             code="loop",
+        )
+    if not app_settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES and _names_internal_host(url):
+        raise ValidationError(
+            "This URL names a loopback, private, link-local or unspecified address: webhooks "
+            "go to public receivers only (set WEBHOOK_ALLOW_PRIVATE_ADDRESSES to allow it).",
+            code="private_address",
         )
     return url
 

@@ -92,6 +92,7 @@ class ExternalAccountReauthorizeView(FrontendAPIView):
         request=ReauthorizeExternalAccountInput,
         responses={200: ONE},
     )
+    @reverification_required
     def patch(self, request: Request, pk: str) -> Response:
         account = own(request, pk)
         params = read_params(request, ReauthorizeExternalAccountInput)
