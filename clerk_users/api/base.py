@@ -23,9 +23,9 @@ def refuse_nul_in(data: Any, name: str = "") -> None:
     elif isinstance(data, dict) or hasattr(data, "lists"):
         pairs = data.lists() if hasattr(data, "lists") else data.items()
         for key, value in pairs:
-            key_name = f"{name}.{key}" if name else str(key)
-            refuse_nul_in(key, key_name.replace("\x00", ""))
-            refuse_nul_in(value, key_name.replace("\x00", ""))
+            param = name or str(key).replace("\x00", "")  # Clerk names the top-level param
+            refuse_nul_in(key, param)
+            refuse_nul_in(value, param)
     elif isinstance(data, (list, tuple)):
         for item in data:
             refuse_nul_in(item, name)
