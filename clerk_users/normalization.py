@@ -10,8 +10,10 @@ allauth's lookups (which get the same canonical form through our adapters).
 
 Refused with ``form_param_format_invalid``: invisible characters anywhere (zero-width,
 bidi controls, other format or control characters, inner whitespace), a non-ASCII local
-part, and confusable domains: a label mixing scripts (Latin with a Cyrillic ``а``) or a
-label written wholly in another script with letters that all look Latin (``аррӏе``), as
+part, a local part that is not a plain dot-atom (``"demo"@``, ``demo(x)@``: RFC 5321
+delivers them to ``demo@``, so they would be a second identifier for one mailbox), and
+confusable domains: a label mixing scripts (Latin with a Cyrillic ``а``) or a label written
+wholly in another script with letters that all look Latin (``аррӏе``), as
 UTS #39 describes, with the ``confusable_homoglyphs`` data.
 
 Use :func:`normalize_email` when accepting an address (it raises) and :func:`email_key`
@@ -21,6 +23,7 @@ when looking one up (``None`` for anything that cannot be stored, so it matches 
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from typing import Any
 
@@ -37,6 +40,10 @@ from clerk_users import errors
 INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 NEUTRAL_SCRIPTS = frozenset({"COMMON", "INHERITED"})
 MAX_LENGTH = 320
+# RFC 5322's dot-atom (atext runs joined by single dots), the only local part accepted: a
+# quoted string (``"demo"@``), a comment (``demo(x)@``) or an escaped character reaches the
+# same mailbox as its plain spelling, so one mailbox would have several stored forms.
+DOT_ATOM = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 
 
 class EmailRefused(ValueError):
@@ -80,6 +87,11 @@ def canonical_email(value: str) -> str:
     local = local.lower()
     if not local.isascii():
         raise EmailRefused("has a local part with characters other than ASCII")
+    if not DOT_ATOM.fullmatch(local):
+        raise EmailRefused(
+            "has a local part that is not plain (quotes, comments, escapes or stray dots alias "
+            "another spelling of the same mailbox)"
+        )
     domain = domain.lower()
     if domain.endswith("."):
         domain = domain[:-1]  # the DNS root: gmail.com. is gmail.com

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from requests import RequestException
 
-from clerk_users import errors
+from clerk_users import errors, ids
 from clerk_users.app_settings import app_settings
 from clerk_users.models import SignInAttempt, SignInStatus, SignUpAttempt, SignUpStatus
 from clerk_users.oauth import external_accounts as rules
@@ -87,13 +87,17 @@ def prepare(request: Any, attempt: Any, strategy: str, params: dict[str, Any]) -
 
 
 def _json_error(exc: errors.ClerkError) -> JsonResponse:
-    return JsonResponse({"errors": [exc.as_dict()]}, status=exc.status)
+    from clerk_users.api.errors import error_body
+
+    return JsonResponse(error_body([exc.as_dict()]), status=exc.status)
 
 
 def _mine(request: HttpRequest, attempt_id: str) -> Any:
     """This browser's sign-in or sign-up with an OAuth verification, else None."""
     mine = client.client_id(request, create=False)
-    if not mine or not isinstance(attempt_id, str):
+    # A plain Django view (no DRF ``refuse_nul``): only a well-formed id reaches the
+    # database (a NUL in the path was a PostgreSQL DataError, an HTML 500).
+    if not mine or not (ids.is_valid(attempt_id, "sia") or ids.is_valid(attempt_id, "sua")):
         return None
     model = SignInAttempt if attempt_id.startswith("sia_") else SignUpAttempt
     attempt = model.objects.filter(pk=attempt_id, client_id=mine).first()

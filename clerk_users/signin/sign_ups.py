@@ -130,7 +130,9 @@ def _apply(request: Any, attempt: SignUpAttempt, params: dict[str, Any]) -> None
         redirects = {k: params.pop(k) for k in REDIRECT_PARAMS if k in params}
         oauth.check(request, strategy, redirects)
         attempt._oauth = (strategy, redirects)  # type: ignore[attr-defined]  # started on save
-    elif strategy is not None and strategy not in CODE_STRATEGIES:
+    elif strategy is not None and (
+        not isinstance(strategy, str) or strategy not in CODE_STRATEGIES
+    ):
         raise errors.ClerkError(
             "form_param_value_invalid",
             "is invalid",

@@ -17,6 +17,10 @@ Everything that builds the JSON is here, in one place other features extend:
 
 The client JSON is only ever built from the session cookie: a request authenticated by a
 Bearer session token gets ``"client": null`` (a session token never mints its successor).
+``session_json`` keeps the same rule for the session JSON it builds anywhere (the
+reverification answers, the touched session): ``last_active_token`` is minted only when the
+request's own cookie holds that very session (``client_holds``), else it is null (ClerkJS
+types it ``TokenJSON | null``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from clerk_users.api.serializers import ms
 from clerk_users.api.sessions_json import session_json as backend_session_json
@@ -97,17 +103,43 @@ def public_user_data(user: Any, user_data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def client_holds(session: Any, request: Any) -> bool:
+    """Whether ``request`` comes from the client (the Django session cookie) holding the
+    active ``session``: the only one allowed to mint its tokens. A Bearer JWT alone, the
+    cookie of another session, a cookie whose auth hash a password change invalidated, or
+    no request at all: no."""
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+
+    from clerk_users.sessions import lifecycle as sessions
+
+    raw = getattr(request, "_request", request)
+    django_session = getattr(raw, "session", None)
+    if django_session is None or not session.is_active:
+        return False
+    if sessions.session_id_of(raw) != session.id:
+        return False
+    if str(django_session.get(SESSION_KEY)) != str(session.user_id):
+        return False
+    session_hash = django_session.get(HASH_SESSION_KEY) or ""
+    user = session.user
+    return any(
+        constant_time_compare(session_hash, user._get_session_auth_hash(secret=secret))
+        for secret in [None, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    )
+
+
 def session_json(
     session: Any, request: Any = None, *, user_data: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Clerk's ``SessionJSON`` of a client session (full user and a fresh session token)."""
+    """Clerk's ``SessionJSON`` of a client session: the full user and, when the request's
+    cookie holds this session (``client_holds``), a fresh session token."""
     from clerk_users.api.frontend.views.me import frontend_user_json
 
     if user_data is None:  # fresh from the database: the request may have changed the user
         user_data = frontend_user_json(session.user, refresh=True)
     data = backend_session_json(session)
     data.pop("latest_activity", None)
-    jwt = session.get_token(request=request) if session.is_active else None
+    jwt = session.get_token(request=request) if client_holds(session, request) else None
     data.update(
         {
             "factor_verification_age": factor_verification_age(session),
