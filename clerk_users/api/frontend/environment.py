@@ -153,7 +153,10 @@ def user_settings_json() -> dict[str, Any]:
     login_methods = {str(getattr(m, "value", m)) for m in account.LOGIN_METHODS}
     fields = account.SIGNUP_FIELDS
     mfa_types = _mfa_types()
-    email_code = "email_code" if account.EMAIL_VERIFICATION_BY_CODE_ENABLED else "email_link"
+    # The Frontend API verifies addresses by code only (``/me`` and sign-up alike), whatever
+    # allauth's own pages use (``ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED``): advertising
+    # ``email_link`` would send <SignUp/> down a flow that does not exist here.
+    email_code = "email_code"
     by_code = bool(getattr(account, "LOGIN_BY_CODE_ENABLED", False))
     username_field = account.USER_MODEL_USERNAME_FIELD
     username_max = 64
