@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "VERIFICATION_RESEND_COOLDOWN": 30,
     # Codes sent per identifier (prepare_verification), whoever asks: bounds code guessing.
     "VERIFICATION_PREPARE_RATE": "10/3600s",
+    # Codes compared per identifier value across every sign-in and sign-up (wrong or not).
+    "VERIFICATION_GUESS_RATE": "30/3600s",
     "SMS_BACKEND": "clerk_users.sms.ConsoleSMSBackend",
     "EMAIL_FROM": None,
     # Passwords and lockout
@@ -144,6 +146,13 @@ class AppSettings:
     def VERIFICATION_PREPARE_RATE(self) -> str:
         """How many codes one identifier may be sent per window (``"<count>/<seconds>s"``)."""
         return str(self.get("VERIFICATION_PREPARE_RATE"))
+
+    @property
+    def VERIFICATION_GUESS_RATE(self) -> str:
+        """How many codes may be compared per identifier value and window, across every
+        sign-in and sign-up attempt (``"<count>/<seconds>s"``): parallel attempts for one
+        address cannot multiply the guesses of its codes."""
+        return str(self.get("VERIFICATION_GUESS_RATE"))
 
     @property
     def REVERIFICATION_MAX_AGE(self) -> int | None:

@@ -33,6 +33,29 @@ def generate_code() -> str:
     return f"{secrets.randbelow(10**length):0{length}d}"
 
 
+def limit_sends(kind: str, value: str) -> None:
+    """429 past ``VERIFICATION_PREPARE_RATE`` codes per identifier value, whoever asks: /me,
+    sign-ins and sign-ups (of any number of attempts) share it, keyed by the normalised
+    address or number, so nobody can mail-bomb or SMS-pump it through the site (issue 12)."""
+    from clerk_users.api.throttling import hit
+
+    wait = hit(f"prepare:{kind}:{value}", app_settings.VERIFICATION_PREPARE_RATE)
+    if wait is not None:
+        raise errors.too_many_requests(wait)
+
+
+def limit_guesses(kind: str, value: str) -> None:
+    """429 past ``VERIFICATION_GUESS_RATE`` codes compared per identifier value, across every
+    sign-in and sign-up: parallel attempts for one address (each with its own
+    ``VERIFICATION_MAX_ATTEMPTS`` tries) cannot multiply the guesses of its codes. Counted
+    before the comparison, so parallel requests cannot overshoot."""
+    from clerk_users.api.throttling import hit
+
+    wait = hit(f"guess:{kind}:{value}", app_settings.VERIFICATION_GUESS_RATE)
+    if wait is not None:
+        raise errors.too_many_requests(wait)
+
+
 def digest(identifier: Identification, secret: str) -> str:
     key = f"clerk_users.verification:{settings.SECRET_KEY}:{identifier.pk}".encode()
     return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
@@ -82,13 +105,7 @@ def prepare(
             long_message="This identifier has already been verified.",
             status=400,
         )
-    # Per identifier and hour, whoever asks (issue 12): 3 tries per code times this many
-    # codes bounds the guesses of a code, even across sign-ins that reset nothing else.
-    from clerk_users.api.throttling import hit
-
-    wait = hit(f"prepare:{identifier.pk}", app_settings.VERIFICATION_PREPARE_RATE)
-    if wait is not None:
-        raise errors.too_many_requests(wait)
+    limit_sends(identifier.kind, identifier.value)
     now = timezone.now()
     cooldown = app_settings.VERIFICATION_RESEND_COOLDOWN
     code = generate_code()

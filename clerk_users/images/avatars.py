@@ -59,6 +59,11 @@ def initials(user: Any) -> str:
     return letters or NO_INITIALS
 
 
+def identifier_initials(identifier: str) -> str:
+    """One initial from a typed identifier (its first letter or digit; ``_`` when none)."""
+    return _first_letter(identifier) or NO_INITIALS
+
+
 def color_index(user_id: str) -> int:
     """A stable palette index derived from the user id."""
     digest = hashlib.sha256(str(user_id).encode()).digest()

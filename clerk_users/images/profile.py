@@ -106,7 +106,16 @@ def external_image_url(user: Any) -> str | None:
 
 def default_avatar_url(user: Any) -> str:
     """URL of the generated avatar (initials on a colour derived from the user id)."""
-    letters, index = avatars.initials(user), avatars.color_index(user.pk)
+    return _avatar_url(avatars.initials(user), avatars.color_index(user.pk))
+
+
+def identifier_avatar_url(identifier: str) -> str:
+    """A generated avatar that depends only on a typed identifier: what a sign-in shows
+    before its first factor is verified, for an account and for nobody alike."""
+    return _avatar_url(avatars.identifier_initials(identifier), avatars.color_index(identifier))
+
+
+def _avatar_url(letters: str, index: int) -> str:
     try:
         path = reverse(
             "clerk_users_frontend:default-avatar",

@@ -89,10 +89,20 @@ def start_without_code(attempt: Any, slot: str, strategy: str) -> None:
     refresh(attempt, slot)
 
 
-def check(attempt: Any, slot: str, strategy: str, code: Any, *, user: Any = None) -> None:
+def check(
+    attempt: Any,
+    slot: str,
+    strategy: str,
+    code: Any,
+    *,
+    user: Any = None,
+    target: tuple[str, str] | None = None,
+) -> None:
     """Check ``code`` for the pending ``strategy`` of ``slot``; mark the slot verified or raise
     ``form_code_incorrect`` (422) while tries remain, then ``verification_failed`` /
-    ``verification_expired`` (400). A wrong code counts toward ``user``'s lockout."""
+    ``verification_expired`` (400). A wrong code counts toward ``user``'s lockout; every
+    compared code counts toward the ``(kind, value)`` identifier's hourly guesses
+    (``verification.limit_guesses``: 429 past it)."""
     if not isinstance(code, str) or not code.strip():
         raise errors.param_missing("code")
     model = type(attempt)
@@ -112,6 +122,8 @@ def check(attempt: Any, slot: str, strategy: str, code: Any, *, user: Any = None
     # code counter, as ``verification.attempt`` does.
     if user is not None and not lockout.claim(user, lockout.CODE):
         raise errors.user_locked(user)
+    if target is not None:
+        verification.limit_guesses(*target)
     refresh(attempt, slot)
     expected = getattr(attempt, _f(slot, "secret"))
     if expected and hmac.compare_digest(expected, digest(attempt, slot, code.strip())):

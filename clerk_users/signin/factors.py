@@ -4,8 +4,12 @@ Only verified identifiers identify a user (an unverified address claims nothing:
 ``identifiers.verified_holder``). Identifiers are allauth's ``ACCOUNT_LOGIN_METHODS``; the
 first factors follow allauth too (``email_code`` with login by code, phone codes when phone
 is a login method, reset codes for users with a password); second factors are allauth.mfa's.
-An identifier nobody has gets a stable decoy (``decoy_identification_id``) under allauth's
-``ACCOUNT_PREVENT_ENUMERATION``, so its factors look like those of a real account.
+Under allauth's ``ACCOUNT_PREVENT_ENUMERATION`` a sign-in tells nothing before its first
+factor is verified (``hides_account``): every identifier of a kind is offered the same
+strategies, with identification ids derived from the typed identifier
+(``derived_identification_id``, KSUID-shaped) instead of the account's, so an identifier
+nobody has looks exactly like one of an account; ``factor_target`` maps the offered id back
+to the account's identifier (or to nothing, and nothing is sent).
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from typing import Any
 from django.conf import settings
 
 from clerk_users import errors, identifiers, ids, mfa, users
-from clerk_users.models import EmailAddress, PhoneNumber, SignInAttempt
+from clerk_users.models import (
+    EmailAddress,
+    Identification,
+    PhoneNumber,
+    SignInAttempt,
+    SignInStatus,
+)
 
 LOGIN_METHOD_KINDS = {"email": "email_address", "username": "username", "phone": "phone_number"}
 
@@ -66,11 +76,51 @@ def prevent_enumeration() -> bool:
     return bool(account_settings.PREVENT_ENUMERATION)
 
 
-def decoy_identification_id(attempt: SignInAttempt) -> str:
-    """A stable ``idn_`` id for an identifier nobody has (the same on every sign-in)."""
-    key = f"clerk_users.signin.decoy:{settings.SECRET_KEY}".encode()
-    number = int.from_bytes(hmac.new(key, attempt.identifier.encode(), hashlib.sha256).digest())
-    return "idn_" + ids._encode(number % (62**ids.ENCODED_LENGTH))
+def hides_account(attempt: SignInAttempt) -> bool:
+    """Whether the sign-in must not tell who it identifies: enumeration prevention is on and
+    no first factor has been verified yet (a verified reset code counts)."""
+    return prevent_enumeration() and attempt.status in (
+        SignInStatus.NEEDS_IDENTIFIER,
+        SignInStatus.NEEDS_FIRST_FACTOR,
+    )
+
+
+# Derived ids carry a creation time like real ones (``ids.ksuid``), spread over these years.
+DERIVED_SECONDS_FROM = 1_609_459_200  # 2021-01-01
+DERIVED_SECONDS_SPAN = 5 * 365 * 86_400
+
+
+def derived_identification_id(identifier: str, kind: str) -> str:
+    """A stable ``idn_`` id for ``kind`` factors of a typed identifier: an HMAC (``SECRET_KEY``)
+    of the identifier laid out as a KSUID (4 bytes of plausible seconds + 16 bytes), the same
+    for an account and for nobody, so it neither leaks a creation time nor tells them apart."""
+    key = f"clerk_users.signin.factor_id:{settings.SECRET_KEY}".encode()
+    digest = hmac.new(key, f"{kind}:{identifier}".encode(), hashlib.sha256).digest()
+    seconds = DERIVED_SECONDS_FROM + int.from_bytes(digest[:4], "big") % DERIVED_SECONDS_SPAN
+    number = int.from_bytes((seconds - ids.KSUID_EPOCH).to_bytes(4, "big") + digest[4:20], "big")
+    return "idn_" + ids._encode(number)
+
+
+def factor_target(
+    attempt: SignInAttempt, factor: dict[str, Any], kind: str
+) -> Identification | None:
+    """The account's verified identifier a code factor sends to (None: nobody, send nothing).
+
+    With ``hides_account`` the offered id is derived: the typed identifier itself, or for a
+    username the account's primary (else first) verified identifier of ``kind``."""
+    user = attempt.user
+    if user is None:
+        return None
+    model = EmailAddress if kind == "email_address" else PhoneNumber
+    owned = model.objects.filter(user=user, verification_status="verified")
+    if not prevent_enumeration():
+        return owned.filter(pk=factor[f"{kind}_id"]).first()
+    if attempt.identifier_kind == kind:
+        return owned.filter(**{kind: attempt.identifier}).first()
+    primary = (
+        user.primary_email_address_id if kind == "email_address" else user.primary_phone_number_id
+    )
+    return owned.filter(pk=primary).first() or owned.order_by("created_at").first()
 
 
 # -- factors ------------------------------------------------------------------------------------
@@ -102,24 +152,35 @@ def first_factors(attempt: SignInAttempt) -> list[dict[str, Any]]:
     return [f for f in _first_factors(attempt) if f["strategy"] not in refused]
 
 
+# What a username sign-in shows of the account's address before the first factor (ClerkJS
+# shows a ``safe_identifier`` containing ``**`` as it is).
+HIDDEN = {"email_address": "***@***", "phone_number": "********"}
+
+
+def _uniform_factors(attempt: SignInAttempt) -> list[dict[str, Any]]:
+    """The same factors for every identifier of a kind, account or not (``hides_account``)."""
+    kind = attempt.identifier_kind
+    code_kinds = [kind] if kind in HIDDEN else list(HIDDEN)
+    factors: list[dict[str, Any]] = [{"strategy": "password"}]
+    for code_kind in code_kinds:
+        item = {
+            "safe_identifier": attempt.identifier if code_kind == kind else HIDDEN[code_kind],
+            f"{code_kind}_id": derived_identification_id(attempt.identifier, code_kind),
+            "primary": True,
+        }
+        code = "email_code" if code_kind == "email_address" else "phone_code"
+        factors += [{"strategy": code, **item}, {"strategy": "reset_password_" + code, **item}]
+    return factors
+
+
 def _first_factors(attempt: SignInAttempt) -> list[dict[str, Any]]:
+    if not attempt.identifier:
+        return []
+    if prevent_enumeration():
+        return _uniform_factors(attempt)
     user = attempt.user
-    if user is None:
-        if not attempt.identifier:
-            return []
-        factors: list[dict[str, Any]] = [{"strategy": "password"}]
-        if attempt.identifier_kind in ("email_address", "phone_number"):
-            kind = attempt.identifier_kind
-            code, reset = ("email_code", "reset_password_email_code")
-            if kind == "phone_number":
-                code, reset = ("phone_code", "reset_password_phone_code")
-            item = {
-                "safe_identifier": attempt.identifier,
-                f"{kind}_id": decoy_identification_id(attempt),
-                "primary": True,
-            }
-            factors += [{"strategy": code, **item}, {"strategy": reset, **item}]
-        return factors
+    if user is None:  # refused at identification without enumeration prevention
+        return []
     factors = []
     if user.has_usable_password():
         factors.append({"strategy": "password"})

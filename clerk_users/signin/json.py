@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from clerk_users.api.serializers import ms
+from clerk_users.images import profile
 from clerk_users.models import SignInAttempt, SignInStatus, SignUpAttempt, SignUpStatus
 from clerk_users.signin import codes, factors, sign_ups
 
@@ -75,8 +76,11 @@ def _user_data(attempt: SignInAttempt) -> dict[str, Any] | None:
     if not attempt.identifier:
         return None
     user = attempt.user
-    if user is None:  # as an account without names or image would look
-        return {"first_name": None, "last_name": None, "image_url": "", "has_image": False}
+    if user is None or factors.hides_account(attempt):
+        # Before the first factor (enumeration prevention), the same for an account and for
+        # nobody: no names, an avatar generated from the typed identifier.
+        image_url = profile.identifier_avatar_url(attempt.identifier)
+        return {"first_name": None, "last_name": None, "image_url": image_url, "has_image": False}
     return {
         "first_name": user.first_name or None,
         "last_name": user.last_name or None,

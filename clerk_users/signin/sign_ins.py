@@ -22,11 +22,23 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clerk_users import errors, mfa, passwords
+from clerk_users import errors, mfa, passwords, verification
 from clerk_users.app_settings import app_settings
-from clerk_users.models import EmailAddress, PhoneNumber, SignInAttempt, SignInStatus
+from clerk_users.models import (
+    EmailAddress,
+    Identification,
+    PhoneNumber,
+    SignInAttempt,
+    SignInStatus,
+)
 from clerk_users.signin import client, codes, login
-from clerk_users.signin.factors import first_factors, identify, prevent_enumeration, second_factors
+from clerk_users.signin.factors import (
+    factor_target,
+    first_factors,
+    identify,
+    prevent_enumeration,
+    second_factors,
+)
 
 CODE_FIRST_FACTORS = {
     "email_code": "email_address",
@@ -239,29 +251,38 @@ def prepare_first_factor(
     kind = CODE_FIRST_FACTORS[strategy]
     if attempt.user is not None:
         login.ensure_can_sign_in(attempt.user)
+    target = factor_target(attempt, factor, kind)
+    value = target.value if target is not None else attempt.identifier
     action = "reset_password" if strategy in RESET_STRATEGIES else "request_login_code"
-    if not ratelimit.consume(
-        client.django_request(request), action=action, key=factor["safe_identifier"]
-    ):
+    if not ratelimit.consume(client.django_request(request), action=action, key=value):
         raise errors.too_many_requests(60)
-    attempt.factor_identification_id = factor[f"{kind}_id"]
+    # Per address/number and hour across every sign-in and sign-up (and /me), account or not.
+    verification.limit_sends(kind, value)
+    attempt.factor_identification_id = target.pk if target is not None else factor[f"{kind}_id"]
     attempt.save(update_fields=["factor_identification_id", "updated_at"])
-    if attempt.user is None:  # nobody has it: play along, send nothing
+    if target is None:  # nobody has it (or the account has no such identifier): send nothing
         codes.start_without_code(attempt, "first_factor", strategy)
         return attempt
     code = codes.issue(attempt, "first_factor", strategy)
-    _send(kind, attempt.factor_identification_id, code)
+    _send(target, code)
     return attempt
 
 
-def _send(kind: str, identification_id: str, code: str) -> None:
+def _send(target: Identification, code: str) -> None:
     from clerk_users.adapter import get_adapter
 
     adapter = get_adapter()
-    if kind == "email_address":
-        adapter.send_verification_email(EmailAddress.objects.get(pk=identification_id), code)
+    if target.kind == "email_address":
+        adapter.send_verification_email(target, code)
     else:
-        adapter.send_verification_sms(PhoneNumber.objects.get(pk=identification_id), code)
+        adapter.send_verification_sms(target, code)
+
+
+def _code_target(attempt: SignInAttempt, kind: str) -> tuple[str, str]:
+    """The ``(kind, value)`` whose hourly guesses a sign-in code counts toward."""
+    model = EmailAddress if kind == "email_address" else PhoneNumber
+    found = model.objects.filter(pk=attempt.factor_identification_id).first()
+    return kind, found.value if found is not None else attempt.identifier
 
 
 ATTEMPT_PARAMS = {"strategy", "code", "password"}
@@ -280,7 +301,8 @@ def attempt_first_factor(
         user = attempt.user
         if user is not None:
             login.ensure_can_sign_in(user)
-        codes.check(attempt, "first_factor", strategy, params.get("code"), user=user)
+        target = _code_target(attempt, CODE_FIRST_FACTORS[strategy])
+        codes.check(attempt, "first_factor", strategy, params.get("code"), user=user, target=target)
         if user is None:  # a decoy's code can never be right (there is none)
             raise errors.ClerkError("form_code_incorrect", "is incorrect", param_name="code")
         if strategy in RESET_STRATEGIES:

@@ -25,7 +25,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from clerk_users import errors, identifiers, metadata, passwords, users
+from clerk_users import errors, identifiers, metadata, passwords, users, verification
 from clerk_users.app_settings import app_settings
 from clerk_users.models import SignUpAttempt, SignUpStatus
 from clerk_users.signin import client, codes, login
@@ -304,6 +304,8 @@ def prepare_verification(
             long_message=f"The {identifiers.WHAT[kind]} of this sign-up is already verified.",
             status=400,
         )
+    # Per address/number and hour across every sign-up and sign-in (and /me), taken or not.
+    verification.limit_sends(kind, value)
     if _taken(kind, value):
         codes.start_without_code(attempt, kind, str(strategy))
         if kind == "email_address":
@@ -335,7 +337,8 @@ def attempt_verification(
             long_message="strategy must be email_code or phone_code.",
             param_name="strategy",
         )
-    codes.check(attempt, kind, str(strategy), params.get("code"))
+    value = getattr(attempt, kind)
+    codes.check(attempt, kind, str(strategy), params.get("code"), target=(kind, value))
     _maybe_complete(request, attempt)
     return attempt
 

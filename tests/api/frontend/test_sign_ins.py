@@ -63,6 +63,12 @@ def start(browser: FrontendClient, identifier: str, **extra: Any) -> dict[str, A
     return response.json()["response"]
 
 
+def offered_id(sign_in: dict[str, Any], strategy: str) -> str:
+    """The identification id ``supported_first_factors`` offers for ``strategy``."""
+    factor = next(f for f in sign_in["supported_first_factors"] if f["strategy"] == strategy)
+    return factor.get("email_address_id") or factor["phone_number_id"]
+
+
 # -- happy paths -------------------------------------------------------------------------------
 def test_password_sign_in_creates_the_session_allauth_would(
     browser, user, django_assert_max_num_queries
@@ -74,7 +80,8 @@ def test_password_sign_in_creates_the_session_allauth_would(
     strategies = [f["strategy"] for f in sign_in["supported_first_factors"]]
     # allauth's ACCOUNT_LOGIN_BY_CODE_ENABLED is off in the example site: no code-only login.
     assert strategies == ["password", "reset_password_email_code"]
-    assert sign_in["user_data"]["first_name"] == "Grace"
+    # Nothing about the account before the first factor (enumeration prevention, attack F2).
+    assert sign_in["user_data"]["first_name"] is None
     response = browser.post(
         f"client/sign_ins/{sign_in['id']}/attempt_first_factor",
         {"strategy": "password", "password": PASSWORD},
@@ -118,7 +125,7 @@ def test_email_code_sign_in(browser, user, settings):
     sign_in = start(browser, email.email_address)
     prepared = browser.post(
         f"client/sign_ins/{sign_in['id']}/prepare_first_factor",
-        {"strategy": "email_code", "email_address_id": email.id},
+        {"strategy": "email_code", "email_address_id": offered_id(sign_in, "email_code")},
         body="form",
     ).json()["response"]
     assert prepared["first_factor_verification"]["status"] == "unverified"
@@ -179,7 +186,10 @@ def test_reset_password_with_email_code(browser, user, make_user):
     sign_in = start(browser, email.email_address)
     browser.post(
         f"client/sign_ins/{sign_in['id']}/prepare_first_factor",
-        {"strategy": "reset_password_email_code", "email_address_id": email.id},
+        {
+            "strategy": "reset_password_email_code",
+            "email_address_id": offered_id(sign_in, "reset_password_email_code"),
+        },
         body="form",
     )
     code = code_from(mail.outbox[-1])
@@ -286,7 +296,8 @@ def test_another_users_email_id_is_not_a_factor(browser, user, other_user):
     assert len(mail.outbox) == 0
 
 
-def test_no_password_factor_for_a_user_without_password(browser, make_user):
+def test_no_password_factor_for_a_user_without_password(browser, make_user, settings):
+    settings.ACCOUNT_PREVENT_ENUMERATION = False  # else offered as for any account (below)
     passwordless = make_user(password=None)
     sign_in = start(browser, passwordless.username)
     assert "password" not in [f["strategy"] for f in sign_in["supported_first_factors"]]
@@ -296,6 +307,20 @@ def test_no_password_factor_for_a_user_without_password(browser, make_user):
         body="form",
     )
     assert response.status_code == 422 and error_code(response) == "strategy_for_user_invalid"
+    assert_nothing_happened(passwordless, browser)
+
+
+def test_a_user_without_password_looks_like_any_account(browser, make_user):
+    """Under enumeration prevention the password factor is offered (as for nobody) and fails."""
+    passwordless = make_user(password=None)
+    sign_in = start(browser, passwordless.username)
+    assert "password" in [f["strategy"] for f in sign_in["supported_first_factors"]]
+    response = browser.post(
+        f"client/sign_ins/{sign_in['id']}/attempt_first_factor",
+        {"strategy": "password", "password": "anything at all"},
+        body="form",
+    )
+    assert response.status_code == 422 and error_code(response) == "form_password_incorrect"
     assert_nothing_happened(passwordless, browser)
 
 
@@ -696,7 +721,8 @@ def test_phone_code_sign_in_when_phone_is_a_login_method(browser, make_user, set
     sign_in = start(browser, "+1 415 555 0123")
     assert sign_in["identifier"] == "+14155550123"
     factor = next(f for f in sign_in["supported_first_factors"] if f["strategy"] == "phone_code")
-    assert factor["phone_number_id"] == phoned.phone_numbers.get().id
+    # Derived from the identifier, not the account's id (enumeration prevention, attack F2).
+    assert factor["phone_number_id"] != phoned.phone_numbers.get().id
     browser.post(
         f"client/sign_ins/{sign_in['id']}/prepare_first_factor",
         {"strategy": "phone_code", "phone_number_id": factor["phone_number_id"]},
