@@ -107,3 +107,33 @@ def user_locked(user: Any) -> ClerkError:
         status=403,
         meta={"lockout_expires_in_seconds": user.lockout_expires_in_seconds},
     )
+
+
+# -- one-time codes: the same three answers wherever a code is checked ---------------------
+def code_incorrect(remaining: int | None = None) -> ClerkError:
+    """422 ``form_code_incorrect`` (with ``attempts_remaining`` when the code has a budget)."""
+    return ClerkError(
+        "form_code_incorrect",
+        "is incorrect",
+        long_message="Incorrect code",
+        param_name="code",
+        meta={"attempts_remaining": remaining} if remaining is not None else None,
+    )
+
+
+def verification_expired() -> ClerkError:
+    return ClerkError(
+        "verification_expired",
+        "expired",
+        long_message="This verification has expired. You must request a new code.",
+        status=400,
+    )
+
+
+def verification_failed() -> ClerkError:
+    return ClerkError(
+        "verification_failed",
+        "failed",
+        long_message="Too many failed attempts. You have to try again with a new code.",
+        status=400,
+    )

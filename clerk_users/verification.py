@@ -192,22 +192,12 @@ def _spent_error(identifier: Identification, now: Any) -> errors.ClerkError:
             verification_status=VerificationStatus.VERIFIED
         ).update(verification_status=VerificationStatus.EXPIRED)
         identifier.verification_status = VerificationStatus.EXPIRED
-        return errors.ClerkError(
-            "verification_expired",
-            "expired",
-            long_message="This verification has expired. You must request a new code.",
-            status=400,
-        )
+        return errors.verification_expired()
     model.objects.filter(pk=identifier.pk).exclude(
         verification_status=VerificationStatus.VERIFIED
     ).update(verification_status=VerificationStatus.FAILED)
     identifier.verification_status = VerificationStatus.FAILED
-    return errors.ClerkError(
-        "verification_failed",
-        "failed",
-        long_message="Too many failed attempts. You have to try again with a new code.",
-        status=400,
-    )
+    return errors.verification_failed()
 
 
 def complete(identifier: Identification, expected_secret: str, now: Any) -> bool:
@@ -282,10 +272,4 @@ def attempt(identifier: Identification, code: Any = None, **kwargs: Any) -> Iden
             return identifier
     remaining = record_wrong_attempt(identifier)
     lockout.failed(user)
-    raise errors.ClerkError(
-        "form_code_incorrect",
-        "is incorrect",
-        long_message="Incorrect code",
-        param_name="code",
-        meta={"attempts_remaining": remaining},
-    )
+    raise errors.code_incorrect(remaining)

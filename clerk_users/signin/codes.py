@@ -145,13 +145,7 @@ def check(
         refresh(attempt, slot)
     if user is not None:
         lockout.failed(user)
-    raise errors.ClerkError(
-        "form_code_incorrect",
-        "is incorrect",
-        long_message="Incorrect code",
-        param_name="code",
-        meta={"attempts_remaining": remaining},
-    )
+    raise errors.code_incorrect(remaining)
 
 
 def _spent_error(attempt: Any, slot: str, strategy: str, now: Any) -> errors.ClerkError:
@@ -175,20 +169,10 @@ def _spent_error(attempt: Any, slot: str, strategy: str, now: Any) -> errors.Cle
     if status == "expired" or (status != "failed" and expire_at is not None and expire_at <= now):
         type(attempt).objects.filter(pk=attempt.pk).update(**{_f(slot, "status"): "expired"})
         setattr(attempt, _f(slot, "status"), "expired")
-        return errors.ClerkError(
-            "verification_expired",
-            "expired",
-            long_message="This verification has expired. You must request a new code.",
-            status=400,
-        )
+        return errors.verification_expired()
     type(attempt).objects.filter(pk=attempt.pk).update(**{_f(slot, "status"): "failed"})
     setattr(attempt, _f(slot, "status"), "failed")
-    return errors.ClerkError(
-        "verification_failed",
-        "failed",
-        long_message="Too many failed attempts. You have to try again with a new code.",
-        status=400,
-    )
+    return errors.verification_failed()
 
 
 def verification_json(attempt: Any, slot: str) -> dict[str, Any] | None:

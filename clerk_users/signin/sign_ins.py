@@ -413,9 +413,7 @@ def attempt_second_factor(
     login.ensure_can_sign_in(user)
     # Not in a transaction: the lockout's counting must survive the error it raises.
     if not mfa.verify_second_factor(user, strategy, params.get("code")):  # counts a failure
-        raise errors.ClerkError(
-            "form_code_incorrect", "is incorrect", long_message="Incorrect code", param_name="code"
-        )
+        raise errors.code_incorrect()
     now = timezone.now()
     attempt.second_factor_strategy = strategy
     attempt.second_factor_status = "verified"

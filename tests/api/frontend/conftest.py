@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -96,3 +97,28 @@ def api(user: Any) -> FrontendClient:
 @pytest.fixture(params=["json", "form", "multipart"])
 def body(request: Any) -> str:
     return request.param
+
+
+def clerk_js_browser(user: Any = None) -> FrontendClient:
+    """A browser running ClerkJS: every request names the page's origin (no CSRF token
+    needed; Django's token would be rotated by the login anyway)."""
+    browser = FrontendClient(user)
+    browser.client.defaults["HTTP_ORIGIN"] = "http://testserver"
+    return browser
+
+
+@pytest.fixture
+def browser() -> FrontendClient:
+    return clerk_js_browser()
+
+
+def code_from(message: Any) -> str:
+    """The six-digit code of an email or SMS message."""
+    return re.search(r"\b(\d{6})\b", message.body).group(1)  # type: ignore[union-attr]
+
+
+def session_of(client: FrontendClient) -> Any:
+    """The Clerk ``Session`` behind ``client``'s cookie."""
+    from clerk_users.models import Session
+
+    return Session.objects.get(session_key=client.client.session.session_key)

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from clerk_users.models import Session
-from tests.api.frontend.conftest import PREFIX, FrontendClient
+from tests.api.frontend.conftest import PREFIX, FrontendClient, session_of
 from tests.sessions.helpers import settings_keys
 
 __all__ = ["settings_keys"]
@@ -26,10 +25,6 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(autouse=True)
 def _keys(settings_keys: Any) -> None:
     return None
-
-
-def session_of(client: FrontendClient) -> Session:
-    return Session.objects.get(session_key=client.client.session.session_key)
 
 
 def minted(data: Any) -> list[Any]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from clerk_users import identifiers, mfa
 from clerk_users.models import EmailAddress, Session, User
-from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code
+from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code, session_of
 from tests.sessions.helpers import settings_keys
 
 __all__ = ["settings_keys"]
@@ -32,10 +32,6 @@ SECRET = "JBSWY3DPEHPK3PXP"
 @pytest.fixture(autouse=True)
 def _keys(settings_keys: Any) -> None:
     return None
-
-
-def session_of(client: FrontendClient) -> Session:
-    return Session.objects.get(session_key=client.client.session.session_key)
 
 
 def make_stale(client: FrontendClient, minutes: int = 11) -> Session:

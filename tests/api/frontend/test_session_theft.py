@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from clerk_users.models import Session
-from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code
+from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code, session_of
 from tests.sessions.helpers import settings_keys
 
 __all__ = ["settings_keys"]
@@ -27,10 +27,6 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(autouse=True)
 def _keys(settings_keys: Any) -> None:
     return None
-
-
-def session_of(client: FrontendClient) -> Session:
-    return Session.objects.get(session_key=client.client.session.session_key)
 
 
 def mint(client: FrontendClient) -> str:

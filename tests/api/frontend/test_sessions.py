@@ -14,7 +14,7 @@ from clerk_users.api.authentication import SessionTokenAuthentication, verify_re
 from clerk_users.models import JWTTemplate, Session
 from clerk_users.sessions import lifecycle as sessions
 from clerk_users.sessions import signing_keys, tokens
-from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code
+from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code, session_of
 from tests.sessions.helpers import public_key, settings_keys
 
 __all__ = ["settings_keys"]
@@ -40,10 +40,6 @@ SESSION_KEYS = {
 @pytest.fixture(autouse=True)
 def _keys(settings_keys: Any) -> None:
     return None
-
-
-def session_of(client: FrontendClient) -> Session:
-    return Session.objects.get(session_key=client.client.session.session_key)
 
 
 def bearer(token: str) -> Client:

@@ -11,27 +11,10 @@ from django.core import mail
 from django.utils import timezone
 
 from clerk_users.models import EmailAddress, Session, SignUpAttempt, User
-from tests.api.frontend.conftest import FrontendClient, error_code
+from tests.api.frontend.conftest import FrontendClient, clerk_js_browser, code_from, error_code
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long enough passphrase"
-
-
-def clerk_js_browser(user: Any = None) -> FrontendClient:
-    """A browser running ClerkJS: every request names the page's origin (no CSRF token
-    needed; Django's token would be rotated by the login anyway)."""
-    browser = FrontendClient(user)
-    browser.client.defaults["HTTP_ORIGIN"] = "http://testserver"
-    return browser
-
-
-@pytest.fixture
-def browser() -> FrontendClient:
-    return clerk_js_browser()
-
-
-def code_from(message: Any) -> str:
-    return re.search(r"\b(\d{6})\b", message.body).group(1)
 
 
 def create(browser: FrontendClient, **params: Any) -> Any:
