@@ -14,7 +14,6 @@ class ClerkUsersConfig(AppConfig):
             allauth_sync,
             checks,
             publishable_keys,
-            security_checks,
         )
         from clerk_users.images import checks as image_checks  # noqa: F401  (registers)
         from clerk_users.oauth import flow as oauth_flow
@@ -23,17 +22,15 @@ class ClerkUsersConfig(AppConfig):
             reverification,
             signing_keys,  # noqa: F401  (key checks)
         )
+        from clerk_users.signin import client as signin_client
+        from clerk_users.webhooks import checks as webhook_checks  # noqa: F401  (registers)
+        from clerk_users.webhooks import receivers as webhooks
 
         allauth_account.install()  # allauth counts only verified holders as "taken"
         allauth_sync.connect()
         sessions.connect()
         reverification.connect()  # allauth's reauthentication refreshes the session
         oauth_flow.connect()  # allauth social signals -> ExternalAccount; provider check
-        from clerk_users.webhooks import checks as webhook_checks  # noqa: F401  (registers)
-        from clerk_users.webhooks import receivers as webhooks
-
         webhooks.connect()  # clerk_users.signals -> webhook outbox
-        from clerk_users.signin import client as signin_client
-
         signin_client.connect()  # client.sign_in / client.sign_up in the client JSON
         # The admin registers itself when django.contrib.admin autodiscovers clerk_users.admin.

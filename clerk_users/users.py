@@ -166,7 +166,7 @@ def create_user(
                     user, kind, item, verified=True, strategy="admin", primary=index == 0
                 )
         if any(v is not None for v in second_factors.values()):
-            from clerk_users import mfa
+            from clerk_users.mfa import authenticators as mfa
 
             mfa.import_second_factors(user, **second_factors)
         user.refresh_from_db()

@@ -134,7 +134,7 @@ ACCOUNT_ADAPTER = "clerk_users.allauth_account.ClerkAccountAdapter"
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 600
 # TOTP secrets and recovery-code seeds encrypted at rest (key derived from SECRET_KEY).
-MFA_ADAPTER = "clerk_users.mfa_adapter.ClerkMFAAdapter"
+MFA_ADAPTER = "clerk_users.mfa.adapter.ClerkMFAAdapter"
 ACCOUNT_FORMS = {
     "signup": "clerk_users.allauth_account.SignupForm",
     "reset_password": "clerk_users.allauth_account.ResetPasswordForm",

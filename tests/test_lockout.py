@@ -17,7 +17,8 @@ import pytest
 from django.core import mail
 from django.db import connection, connections
 
-from clerk_users import errors, identifiers, lockout, mfa, passwords, secret_keys
+from clerk_users import errors, identifiers, lockout, passwords, secret_keys
+from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import User
 
 PASSWORD = "correct horse battery"

@@ -123,7 +123,7 @@ def prepare(row: dict[str, str]) -> Prepared:
     phones, primary_phone = wanted_identifiers("phone_number", row)
     totp = row.get("totp_secret") or None
     if totp:
-        from clerk_users import mfa
+        from clerk_users.mfa import authenticators as mfa
 
         totp = mfa.normalize_totp_secret(totp)
     return Prepared(user, emails, phones, primary_email, primary_phone, totp)
@@ -217,7 +217,7 @@ def insert(batch: list[Prepared]) -> None:
     AllauthEmail.objects.bulk_create(mirrors)
     for p in batch:
         if p.totp_secret:
-            from clerk_users import mfa
+            from clerk_users.mfa import authenticators as mfa
 
             mfa.import_totp(p.user, p.totp_secret)
         signals.user_created.send(sender=model, user=p.user)

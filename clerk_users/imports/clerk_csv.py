@@ -182,7 +182,7 @@ def import_row(row: dict[str, str]) -> bool:
         values, primary = bulk.wanted_identifiers(kind, row)
         _identifiers(user, kind, values, primary)
     if row.get("totp_secret"):
-        from clerk_users import mfa
+        from clerk_users.mfa import authenticators as mfa
 
         mfa.import_second_factors(user, totp_secret=row["totp_secret"])
     return created
@@ -233,7 +233,7 @@ def digest_for_clerk(stored: str) -> tuple[str, str]:
 def _totp_secret(user: Any) -> str:
     from allauth.mfa.utils import decrypt
 
-    from clerk_users import mfa
+    from clerk_users.mfa import authenticators as mfa
 
     for authenticator in user.authenticator_set.all():
         if authenticator.type == mfa.TOTP and authenticator.data.get("secret"):

@@ -1,7 +1,7 @@
 # Owned by issue 12 (security): unverified identifiers claim nothing (unique among verified
 # ones and once per user), emails stored in their canonical form, the lockout's code
 # counter, the factor-verification times of a session (reverification), and MFA secrets
-# encrypted at rest (clerk_users.mfa_adapter).
+# encrypted at rest (clerk_users.mfa.adapter).
 #
 # Safe order: the new constraints are implied by the old ones, so they are added first and
 # the old ones dropped after; then existing addresses are rewritten to their canonical form
@@ -39,7 +39,7 @@ def encrypt_mfa_secrets(apps, schema_editor):
     our MFA adapter (which can read them back); otherwise leave them as they are."""
     from django.conf import settings
 
-    from clerk_users import mfa_adapter
+    from clerk_users.mfa import adapter as mfa_adapter
 
     if getattr(settings, "MFA_ADAPTER", None) != mfa_adapter.ADAPTER_PATH:
         return

@@ -247,19 +247,19 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
 
     def two_factor_enabled(self) -> bool:
         """Whether the user has any second factor (from ``allauth.mfa``)."""
-        from clerk_users import mfa
+        from clerk_users.mfa import authenticators as mfa
 
         return mfa.two_factor_enabled(self)
 
     @property
     def totp_enabled(self) -> bool:
-        from clerk_users import mfa
+        from clerk_users.mfa import authenticators as mfa
 
         return mfa.totp_enabled(self)
 
     @property
     def backup_code_enabled(self) -> bool:
-        from clerk_users import mfa
+        from clerk_users.mfa import authenticators as mfa
 
         return mfa.backup_code_enabled(self)
 

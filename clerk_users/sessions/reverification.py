@@ -153,7 +153,7 @@ def _save(session: Any, state: dict[str, Any]) -> None:
 
 
 def _has_second_factor(user: Any) -> bool:
-    from clerk_users import mfa
+    from clerk_users.mfa import authenticators as mfa
 
     return mfa.two_factor_enabled(user)
 
@@ -351,7 +351,7 @@ def prepare_second_factor(session: Any, strategy: Any) -> None:
 
 def attempt_second_factor(session: Any, strategy: Any, code: Any) -> None:
     """Check a TOTP or backup code (``mfa.verify_code``, under the lockout)."""
-    from clerk_users import mfa
+    from clerk_users.mfa import authenticators as mfa
 
     strategy = _strategy(strategy, SECOND_FACTOR_STRATEGIES)
     state = _pending(session)
@@ -392,7 +392,7 @@ def supported_first_factors(user: Any) -> list[dict[str, Any]]:
 
 
 def supported_second_factors(user: Any) -> list[dict[str, Any]] | None:
-    from clerk_users import mfa
+    from clerk_users.mfa import authenticators as mfa
 
     factors = []
     if mfa.totp_enabled(user):

@@ -20,7 +20,8 @@ from typing import Any
 
 from django.conf import settings
 
-from clerk_users import errors, identifiers, ids, mfa, users
+from clerk_users import errors, identifiers, ids, users
+from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import (
     EmailAddress,
     Identification,

@@ -22,8 +22,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clerk_users import errors, mfa, passwords, verification
+from clerk_users import errors, passwords, verification
 from clerk_users.app_settings import app_settings
+from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import (
     EmailAddress,
     Identification,

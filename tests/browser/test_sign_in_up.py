@@ -109,7 +109,7 @@ def enable_totp(user: Any) -> list[str]:
     """TOTP and backup codes through allauth.mfa (what <UserProfile/> enables)."""
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    from clerk_users import mfa
+    from clerk_users.mfa import authenticators as mfa
 
     secret = mfa.begin_totp(user)["secret"]
     # The previous window's code: the current one stays unused for the sign-in below.

@@ -16,7 +16,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from clerk_users import identifiers, mfa, secret_keys, sms
+from clerk_users import identifiers, secret_keys, sms
+from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import ExternalAccount, JWTTemplate, Session
 from tests.browser.conftest import clerk, load_clerk, route_guard, sign_in
 

@@ -12,9 +12,10 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
-from clerk_users import ids, mfa, signals
+from clerk_users import ids, signals
 from clerk_users.imports import clerk_csv, hashers
 from clerk_users.imports.context import suppress_webhooks, webhooks_suppressed
+from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import EmailAddress, PhoneNumber, User
 
 DATA = Path(__file__).resolve().parent.parent / "data"

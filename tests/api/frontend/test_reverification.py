@@ -18,7 +18,8 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from clerk_users import identifiers, mfa
+from clerk_users import identifiers
+from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import EmailAddress, Session, User
 from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code, session_of
 from tests.sessions.helpers import settings_keys

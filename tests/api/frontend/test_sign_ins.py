@@ -10,7 +10,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 
-from clerk_users import mfa
+from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import Session, SignInAttempt
 from tests.api.frontend.conftest import FrontendClient, clerk_js_browser, code_from, error_code
 

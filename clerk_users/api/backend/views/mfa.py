@@ -10,10 +10,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clerk_users import errors, mfa
+from clerk_users import errors
 from clerk_users.api.backend.base import BackendAPIView
 from clerk_users.api.backend.views.sessions import _body
 from clerk_users.api.sessions_json import CodeBody, UserIdResponse, VerifyTOTPResponse
+from clerk_users.mfa import authenticators as mfa
 
 
 def _user(user_id: str) -> Any:

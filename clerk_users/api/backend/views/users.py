@@ -89,7 +89,7 @@ def _import_second_factors(user: Any, totp_secret: Any, backup_codes: Any) -> No
     """``totp_secret`` / ``backup_codes`` of Clerk's create/update, through the MFA module."""
     if not totp_secret and not backup_codes:
         return
-    from clerk_users import mfa
+    from clerk_users.mfa import authenticators as mfa
 
     importer = getattr(mfa, "import_second_factors", None)
     if importer is None:

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clerk_users import errors, mfa
+from clerk_users import errors
 from clerk_users.api.frontend.base import (
     FrontendAPIView,
     FrontendUpdateThrottle,
@@ -17,6 +17,7 @@ from clerk_users.api.frontend.base import (
     flat_data,
 )
 from clerk_users.api.sessions_json import CodeBody, backup_codes_json, totp_json
+from clerk_users.mfa import authenticators as mfa
 from clerk_users.sessions.reverification import ReverificationRequired
 
 

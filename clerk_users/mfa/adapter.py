@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 PREFIX = "fernet:"
-ADAPTER_PATH = "clerk_users.mfa_adapter.ClerkMFAAdapter"
+ADAPTER_PATH = "clerk_users.mfa.adapter.ClerkMFAAdapter"
 
 
 def _key(secret: str) -> bytes:

@@ -14,7 +14,8 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.apps import apps
 from django.test import Client
 
-from clerk_users import mfa, mfa_adapter
+from clerk_users.mfa import adapter as mfa_adapter
+from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import TOTPEnrollment, User
 
 pytestmark = pytest.mark.django_db

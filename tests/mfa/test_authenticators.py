@@ -10,7 +10,8 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-from clerk_users import errors, mfa
+from clerk_users import errors
+from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import User
 from tests.api.frontend.conftest import FrontendClient
 from tests.api.frontend.conftest import _generous_rates as _rates  # noqa: F401 (autouse)
