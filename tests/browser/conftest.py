@@ -230,3 +230,14 @@ def load_clerk(page: Any, site: str, path: str = "/") -> None:
 def clerk(page: Any, js: str, arg: Any = None) -> Any:
     """``await (js)(window.Clerk, arg)`` in the page; ``js`` is an async arrow function."""
     return page.evaluate(f"async (arg) => ({js})(window.Clerk, arg)", arg)
+
+
+def submit(page: Any) -> None:
+    """Click the form's primary button once it is enabled: on a loaded machine Clerk's forms
+    can still be validating the last keystrokes, and a click on the disabled button submits
+    nothing."""
+    page.wait_for_function(
+        "() => { const b = document.querySelector('.cl-formButtonPrimary');"
+        " return b && !b.disabled; }"
+    )
+    page.locator(".cl-formButtonPrimary").first.click()

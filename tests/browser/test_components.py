@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from clerk_users.models import Session
-from tests.browser.conftest import ROOT, load_clerk, route_guard, sign_in
+from tests.browser.conftest import ROOT, load_clerk, route_guard, sign_in, submit
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,7 @@ def test_user_profile_renames_the_user(signed_in):
     page.fill("input[name=firstName]", "Ada")
     page.fill("input[name=lastName]", "Lovelace")
     shot(page, "profile-edit")
-    page.click(".cl-formButtonPrimary")
+    submit(page)
     page.wait_for_selector("text=Ada Lovelace")
     user.refresh_from_db()
     assert (user.first_name, user.last_name) == ("Ada", "Lovelace")
@@ -117,7 +117,7 @@ def test_user_profile_adds_and_verifies_an_email_address(signed_in):
     page.click(".cl-profileSectionPrimaryButton__emailAddresses")
     page.fill("input[name=emailAddress]", "added@example.com")
     with page.expect_response(lambda r: "/prepare_verification" in r.url) as prepared:
-        page.click(".cl-formButtonPrimary")
+        submit(page)
     assert prepared.value.status == 200
     page.wait_for_selector(".cl-otpCodeFieldInput")
     (message,) = [m for m in mail.outbox if "added@example.com" in m.to]
@@ -142,7 +142,7 @@ def test_user_profile_updates_the_password(signed_in):
     page.fill("input[name=newPassword]", "another long passphrase")
     page.fill("input[name=confirmPassword]", "another long passphrase")
     with page.expect_response(lambda r: "/me/change_password" in r.url) as changed:
-        page.click(".cl-formButtonPrimary")
+        submit(page)
     assert changed.value.status == 200
     page.wait_for_selector("input[name=newPassword]", state="detached")
     user.refresh_from_db()

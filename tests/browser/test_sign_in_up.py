@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from tests.browser.conftest import PASSWORD, clerk, load_clerk
+from tests.browser.conftest import PASSWORD, clerk, load_clerk, submit
 
 pytestmark = pytest.mark.browser
 NEW_PASSWORD = "a long enough passphrase"
@@ -50,7 +50,7 @@ def type_code(page: Any, code: str) -> None:
 
 
 def continue_(page: Any) -> None:
-    page.locator(".cl-formButtonPrimary").first.click()
+    submit(page)
 
 
 def signed_in_user(page: Any, site: str) -> Any:
