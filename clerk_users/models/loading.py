@@ -107,11 +107,13 @@ def load_relations(users: list[Any], alias: str) -> None:
             user._prefetched_objects_cache.pop(name, None)
     accounts: dict[Any, list[Any]] = defaultdict(list)
     account_by_id = {}
-    for account in (
-        ExternalAccount.objects.using(alias)
-        .filter(user_id__in=list(by_id))
-        .order_by("created_at", "id")
-    ):
+    # Sorted here rather than by an ORDER BY, whose compilation costs more than the sort of
+    # a handful of rows (``GET /me`` runs this on every call).
+    found_accounts = sorted(
+        ExternalAccount.objects.using(alias).filter(user_id__in=list(by_id)).order_by(),
+        key=lambda account: (account.created_at, account.pk),
+    )
+    for account in found_accounts:
         ExternalAccount._meta.get_field("user").set_cached_value(account, by_id[account.user_id])
         accounts[account.user_id].append(account)
         account_by_id[account.pk] = account
