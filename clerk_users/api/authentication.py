@@ -38,12 +38,14 @@ def verify_request_token(token: str, request: Any = None) -> tuple[Any, dict[str
         failure = SessionTokenFailed(exc.long_message)
         failure.clerk_code = exc.clerk_code
         raise failure from None
-    session = (
+    # ``[:1]``, not ``.first()``: one row at most, no ORDER BY to compile per request.
+    found = list(
         Session.objects.active()
         .select_related("user")
         .filter(pk=claims["sid"], user_id=claims["sub"])
-        .first()
+        .order_by()[:1]
     )
+    session = found[0] if found else None
     if session is None:
         failure = SessionTokenFailed("The session of this token is no longer active.")
         failure.clerk_code = "session_not_active"

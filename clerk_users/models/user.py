@@ -24,7 +24,7 @@ class ClerkUserQuerySet(models.QuerySet):
     _load_relations = False
 
     def with_identifiers(self) -> ClerkUserQuerySet:
-        """Load users with everything the user JSON reads in three queries, whatever the
+        """Load users with everything the user JSON reads in two queries, whatever the
         number of users (see ``clerk_users.models.loading``)."""
         from . import loading
 

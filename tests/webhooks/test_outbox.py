@@ -171,5 +171,5 @@ def test_added_queries_per_write_request(db: Any, client: Any, user: Any) -> Non
             sql for sql in found if sql.startswith('INSERT INTO "clerk_users_webhookmessage"')
         ]
         assert len(inserts) == 1
-        # the user's JSON for ``data`` (3 queries: models/loading.py) and one INSERT
-        assert len(found) == len(peer) + 3 + 1
+        # the user's JSON for ``data`` (2 queries: models/loading.py) and one INSERT
+        assert len(found) == len(peer) + 2 + 1

@@ -74,14 +74,17 @@ def session_user(request: Any) -> Any:
         pk = model._meta.pk.to_python(user_id)
     except Exception:
         return None
-    clerk_session = (
+    # ``[:1]``, not ``.first()``: the primary key matches one row at most, and an ORDER BY
+    # is compiled on every request for nothing.
+    found = list(
         Session.objects.active()
         .select_related("user")
         .filter(pk=clerk_session_id, user_id=pk)
-        .first()
+        .order_by()[:1]
     )
-    if clerk_session is None:
+    if not found:
         return None
+    clerk_session = found[0]
     user = clerk_session.user
     user._clerk_session_id = clerk_session.id
     request.clerk_session = clerk_session

@@ -1,4 +1,4 @@
-"""``GET /users/{id}`` and ``GET /users?limit=100`` load the user JSON in three queries
+"""``GET /users/{id}`` and ``GET /users?limit=100`` load the user JSON in two queries
 (``with_identifiers()``) plus the secret key's authentication."""
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ def _auth_cost(api: Any) -> int:
     return len(captured) - 1
 
 
-def test_get_user_in_three_queries_plus_auth(
+def test_get_user_in_two_queries_plus_auth(
     make_user: Any, api: Any, django_assert_max_num_queries: Any
 ) -> None:
     users = _users(make_user, 2)
     auth = _auth_cost(api)
     assert auth <= 1
-    with django_assert_max_num_queries(3 + auth):
+    with django_assert_max_num_queries(2 + auth):
         response = api.get(f"/users/{users[0].pk}")
     body = response.json()
     assert (len(body["email_addresses"]), len(body["phone_numbers"])) == (3, 2)
@@ -51,12 +51,12 @@ def test_get_user_in_three_queries_plus_auth(
 
 
 @pytest.mark.parametrize("limit", [10, 100])
-def test_list_in_three_queries_plus_auth(
+def test_list_in_two_queries_plus_auth(
     make_user: Any, api: Any, limit: int, django_assert_max_num_queries: Any
 ) -> None:
     _users(make_user, 12)
     auth = _auth_cost(api)
-    with django_assert_max_num_queries(3 + auth):
+    with django_assert_max_num_queries(2 + auth):
         response = api.get("/users", {"limit": limit})
     assert len(response.json()) == min(limit, 12)
     assert all(len(u["email_addresses"]) == 3 for u in response.json())

@@ -11,7 +11,7 @@ from tests.api.frontend.conftest import FrontendClient
 
 pytestmark = pytest.mark.django_db
 
-BUDGET = 5  # 2 for authentication (Django session, Clerk session) + 3 for the user
+BUDGET = 3  # 2 for authentication (Django session, Clerk session) + 1 for the user JSON
 
 
 def count_get_me(client):

@@ -68,7 +68,7 @@ def require_identifier(user: Any) -> None:
 
 
 def users_queryset() -> Any:
-    """Users with every relation ``user_json`` reads: three queries for any number."""
+    """Users with every relation ``user_json`` reads: two queries for any number."""
     return get_user_model().objects.with_identifiers()
 
 

@@ -37,8 +37,8 @@ DeletedEnvelope = envelope_of("FrontendDeletedUserResponse", DeletedObjectSerial
 
 def load_user(user: Any, *, refresh: bool = False) -> Any:
     """``user`` with everything the user JSON needs: re-read with ``with_identifiers()``
-    (three queries) after a write, else the row authentication loaded plus its relations
-    (two queries, a third only for an uploaded profile image)."""
+    (two queries) after a write, else the row authentication loaded plus its relations
+    (one query, a second only for an uploaded profile image)."""
     if refresh:
         return type(user)._default_manager.with_identifiers().get(pk=user.pk)
     from clerk_users.models import loading
