@@ -279,16 +279,7 @@ def prepare_verification(
 
     params = check_params(params, {"strategy", "redirect_url", "action_complete_redirect_url"})
     strategy = params.get("strategy")
-    kind = CODE_STRATEGIES.get(strategy) if isinstance(strategy, str) else None
-    if kind is None:
-        if strategy is None:
-            raise errors.param_missing("strategy")
-        raise errors.ClerkError(
-            "form_param_value_invalid",
-            "is invalid",
-            long_message="strategy must be email_code or phone_code.",
-            param_name="strategy",
-        )
+    kind = _code_kind(strategy)
     value = getattr(attempt, kind)
     if not value:
         raise errors.ClerkError(
@@ -327,16 +318,7 @@ def attempt_verification(
 ) -> SignUpAttempt:
     params = check_params(params, {"strategy", "code", "signature"})
     strategy = params.get("strategy")
-    kind = CODE_STRATEGIES.get(strategy) if isinstance(strategy, str) else None
-    if kind is None:
-        if strategy is None:
-            raise errors.param_missing("strategy")
-        raise errors.ClerkError(
-            "form_param_value_invalid",
-            "is invalid",
-            long_message="strategy must be email_code or phone_code.",
-            param_name="strategy",
-        )
+    kind = _code_kind(strategy)
     value = getattr(attempt, kind)
     codes.check(attempt, kind, str(strategy), params.get("code"), target=(kind, value))
     _maybe_complete(request, attempt)
@@ -395,3 +377,19 @@ def _complete(request: Any, attempt: SignUpAttempt) -> None:
     attempt.status = SignUpStatus.COMPLETE
     attempt.created_session_id = session_id
     attempt.save(update_fields=["status", "created_session_id", "updated_at"])
+
+
+def _code_kind(strategy: Any) -> str:
+    """The identifier kind a verification ``strategy`` checks (``email_code`` →
+    ``email_address``...); a missing or unknown strategy is refused."""
+    kind = CODE_STRATEGIES.get(strategy) if isinstance(strategy, str) else None
+    if kind is None:
+        if strategy is None:
+            raise errors.param_missing("strategy")
+        raise errors.ClerkError(
+            "form_param_value_invalid",
+            "is invalid",
+            long_message="strategy must be email_code or phone_code.",
+            param_name="strategy",
+        )
+    return kind
