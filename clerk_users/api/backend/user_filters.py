@@ -258,12 +258,23 @@ def list_page(queryset: QuerySet, params: Any, offset: int, limit: int) -> list[
     found = user_search.walk_page(queryset, params, order_users, offset, limit)
     if found is not None:
         return found
-    ordered = order_users(filter_users(queryset, params), params)
+    ordered = order_users(filter_users(queryset, params, query="page"), params)
     if offset < DEEP_OFFSET or not isinstance(ordered, QuerySet):
         return list(ordered[offset : offset + limit])
     ids = list(ordered.values_list("pk", flat=True)[offset : offset + limit])
     users = {user.pk: user for user in queryset.filter(pk__in=ids)}
     return [users[pk] for pk in ids if pk in users]
+
+
+def count_users(queryset: QuerySet, params: Any) -> int:
+    """``GET /users/count``: ``query`` alone is counted from its union of index scans
+    (``user_search.count_matches``); any other filter, through ``filter_users``."""
+    text = user_search.query_text(params)
+    if text and all(name == "query" for name in params):
+        total = user_search.count_matches(text)
+        if total is not None:
+            return total
+    return filter_users(queryset, params).count()
 
 
 def page(params: Any) -> tuple[int, int]:

@@ -90,6 +90,8 @@ QUERIES = [
     "user_",
     "xqzv9",
     "@example.com",
+    "0xABab",  # wallets: case-insensitive, with or without 0x
+    "xaba",
 ]
 
 
@@ -102,6 +104,43 @@ def test_query_matches_what_clerk_describes(api: Any, crowd: dict, text: str) ->
     assert {u["id"] for u in response.json()} == expected
     count = api.get("/users/count", {"query": text}).json()["total_count"]
     assert count == len(expected)
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_many_matches_are_joined_in_one_statement_with_the_same_answers(
+    api: Any, crowd: dict, text: str, monkeypatch: Any
+) -> None:
+    """Past ``FEW`` matches (here: past none) the ids are not listed first: a page comes
+    from per-row tests walked in its order, a count from ``COUNT`` of the union (``query``
+    alone) or ``id IN (UNION ...)`` (with another filter): the same users."""
+    monkeypatch.setattr(user_search, "FEW", 0)
+    users = list(User.objects.with_identifiers())
+    expected = reference(users, text)
+    response = api.get("/users", {"query": text, "limit": 500})
+    assert {u["id"] for u in response.json()} == expected
+    assert api.get("/users/count", {"query": text}).json()["total_count"] == len(expected)
+    both = api.get("/users/count", {"query": text, "banned": "false"}).json()["total_count"]
+    assert both == len(expected)
+
+
+def test_few_matches_are_read_as_ids_then_joined_by_primary_key(api: Any, crowd: dict) -> None:
+    """The page statement names the matching ids, so the planner joins exactly those rows
+    (with ``id IN (UNION ...)`` it guessed the union's size and, at a million users, scanned
+    every user for 1,379 matches); a count of ``query`` alone is the length of that list."""
+    from django.test.utils import CaptureQueriesContext
+
+    params = {"query": "example.com", "limit": 10, "offset": 200}  # past the walk
+    with CaptureQueriesContext(connection) as captured:
+        found = api.get("/users", params).json()
+    assert found == []
+    page = [q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"]]
+    assert page and all("UNION" not in sql for sql in page), page
+    assert any(crowd["john"].pk in sql for sql in page), page
+    with CaptureQueriesContext(connection) as captured:
+        count = api.get("/users/count", {"query": "example.com"}).json()["total_count"]
+    assert count == 2
+    statements = [q["sql"] for q in captured.captured_queries if "clerk_users_user" in q["sql"]]
+    assert not any("COUNT(" in sql for sql in statements), statements
 
 
 def test_john1_does_not_match_phone_numbers_with_a_1(api: Any, crowd: dict) -> None:

@@ -162,7 +162,7 @@ class UsersViewSet(ClerkLookupMixin, BackendViewSet):
         user_filters.check_known(params, user_filters.FILTER_PARAMS)
         model = get_user_model()
         with user_search.statement_timeout(params):
-            total = user_filters.filter_users(model.objects.all(), params).count()
+            total = user_filters.count_users(model.objects.all(), params)
         return Response({"object": "total_count", "total_count": total})
 
     @extend_schema(
