@@ -132,7 +132,7 @@ def load(first: int, last: int, total: int, *, batch: int = 50_000) -> None:
                 "verified_at": created,
                 "user_id": user_id,
             }
-            email_ids = []
+            email_ids, keys = [], {}  # the primaries' sort keys (identifiers.sort_key)
             for k in range(rng.choice((1, 1, 2, 2, 3))):
                 address = (
                     f"{first_name}.{last_name}{n}@{rng.choice(DOMAINS)}",
@@ -141,17 +141,19 @@ def load(first: int, last: int, total: int, *, batch: int = 50_000) -> None:
                 )[k].lower()
                 email_ids.append(generate_id("idn", stamp))
                 emails.add(id=email_ids[-1], email_address=address, **verified)
+                keys.setdefault("primary_email_address_sort_key", address)
             phone_ids = []
             for k in range(rng.choice((0, 0, 1, 1, 1, 2))):
                 number = (n * 2 + k) * 7919 % 8_000_000_000 + 2_000_000_000
                 phone_ids.append(generate_id("idn", stamp))
                 phones.add(id=phone_ids[-1], phone_number=f"+1{number}", **verified)
+                keys.setdefault("primary_phone_number_sort_key", f"+1{number}")
             wallet_id = None
             if n % 10 == 0:
                 wallet_id = generate_id("idn", stamp)
-                wallets.add(
-                    id=wallet_id, web3_wallet=f"0x{n * 2654435761 % 16**40:040x}", **verified
-                )
+                wallet = f"0x{n * 2654435761 % 16**40:040x}"
+                wallets.add(id=wallet_id, web3_wallet=wallet, **verified)
+                keys["primary_web3_wallet_sort_key"] = wallet
             active = created + timedelta(days=rng.random() * 30) if n % 3 else None
             users.add(
                 id=user_id,
@@ -162,6 +164,7 @@ def load(first: int, last: int, total: int, *, batch: int = 50_000) -> None:
                 primary_email_address_id=email_ids[0],
                 primary_phone_number_id=phone_ids[0] if phone_ids else None,
                 primary_web3_wallet_id=wallet_id,
+                **keys,
                 public_metadata={"plan": rng.choice(PLANS), "org": rng.randrange(10_000)},
                 private_metadata={"stripe": f"cus_{n}"} if n % 2 else {},
                 last_active_at=active,

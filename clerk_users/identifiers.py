@@ -4,7 +4,8 @@ deleting email addresses, phone numbers and web3 wallets.
 Called by the Python API, the admin and both REST APIs. The primary invariant (a primary
 pointer is null or names a verified identifier of the same user) is kept by taking the user's
 row lock (``SELECT ... FOR UPDATE``) around every change of a primary pointer and every
-deletion, so concurrent set-primary and delete calls serialise on PostgreSQL.
+deletion, so concurrent set-primary and delete calls serialise on PostgreSQL. A pointer is
+only ever written with its sort key (``primary_columns``), which ``GET /users`` orders by.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ PRIMARY_FIELD = {
     "phone_number": "primary_phone_number",
     "web3_wallet": "primary_web3_wallet",
 }
+PRIMARY_SORT_KEY = {kind: f"{field}_sort_key" for kind, field in PRIMARY_FIELD.items()}
 WHAT = {"email_address": "email address", "phone_number": "phone number", "web3_wallet": "wallet"}
 
 
@@ -198,6 +200,32 @@ def _mirror(identifier: Identification) -> None:
         allauth_sync.sync_user(identifier.user_id)
 
 
+# -- primary pointers ------------------------------------------------------------------------
+def sort_key(kind: str, value: str) -> str:
+    """``value`` as the unique index of ``kind`` compares it: lowercase email addresses and
+    wallets (stored so already, bar imported legacy rows), phone numbers as stored (E.164)."""
+    return value if kind == "phone_number" else value.lower()
+
+
+def primary_columns(kind: str, identifier: Identification | None) -> dict[str, Any]:
+    """The user columns that make ``identifier`` (or nothing) the primary of ``kind``: the
+    pointer and its sort key, always written together (every writer of a pointer uses this;
+    an identifier's value never changes once created, so the key cannot go stale)."""
+    return {
+        f"{PRIMARY_FIELD[kind]}_id": identifier.pk if identifier is not None else None,
+        PRIMARY_SORT_KEY[kind]: sort_key(kind, identifier.value) if identifier else None,
+    }
+
+
+def move_primary(user: Any, kind: str, identifier: Identification | None) -> None:
+    """Point ``user``'s primary of ``kind`` at ``identifier`` (None: no primary) in the
+    database and on ``user``; the caller holds the user's row lock and checked the rules."""
+    columns = primary_columns(kind, identifier)
+    type(user).objects.filter(pk=user.pk).update(**columns, updated_at=timezone.now())
+    for name, value in columns.items():
+        setattr(user, name, value)
+
+
 # -- verification state ----------------------------------------------------------------------
 def _lock_user(user: Any) -> Any:
     """Lock and return the fresh user row (a no-op lock on SQLite)."""
@@ -213,10 +241,7 @@ def _after_verified(identifier: Identification, *, make_primary: bool = False) -
     _lock_user(identifier.user)
     current = user_model.objects.filter(pk=identifier.user_id).values_list(f"{field}_id", flat=True)
     if make_primary or current[0] is None:
-        user_model.objects.filter(pk=identifier.user_id).update(
-            **{f"{field}_id": identifier.pk, "updated_at": timezone.now()}
-        )
-        setattr(identifier.user, f"{field}_id", identifier.pk)
+        move_primary(identifier.user, identifier.kind, identifier)
 
 
 def verify(identifier: Identification, strategy: str = "admin") -> Identification:
@@ -290,11 +315,7 @@ def _set_primary_locked(user: Any, identifier: Identification, param: str) -> An
             "identifier of this user.",
             param_name=param,
         )
-    field = PRIMARY_FIELD[identifier.kind]
-    type(user).objects.filter(pk=user.pk).update(
-        **{f"{field}_id": fresh.pk, "updated_at": timezone.now()}
-    )
-    setattr(user, f"{field}_id", fresh.pk)
+    move_primary(user, identifier.kind, fresh)
     _mirror(fresh)
     signals.user_updated.send(sender=type(user), user=user)
     return user
@@ -375,6 +396,8 @@ def delete_identifier(
                     long_message=f"This {WHAT[identifier.kind]} is primary; make another one "
                     "primary before deleting it.",
                 )
+            else:  # the last of its kind: no primary (not left to SET_NULL, which keeps the key)
+                move_primary(identifier.user, identifier.kind, None)
         identifier_id = identifier.pk
         identifier.delete()
         identifier.pk = identifier_id

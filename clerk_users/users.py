@@ -281,9 +281,10 @@ def delete_user(user: Any) -> str:
     user_id = user.pk
     _end_sessions(user)
     with transaction.atomic():
-        type(user).objects.filter(pk=user_id).update(
-            primary_email_address=None, primary_phone_number=None, primary_web3_wallet=None
-        )
+        no_primaries = {}
+        for kind in identifiers.PRIMARY_FIELD:
+            no_primaries.update(identifiers.primary_columns(kind, None))
+        type(user).objects.filter(pk=user_id).update(**no_primaries)
         user.delete()
         user.pk = user_id
         signals.user_deleted.send(sender=type(user), user=user)  # same transaction (outbox)

@@ -49,7 +49,7 @@ class UserListMixin:
             obj.id,
         )
 
-    @admin.display(description="primary email", ordering="primary_email_address__email_address")
+    @admin.display(description="primary email", ordering="primary_email_address_sort_key")
     def primary_email(self, obj: Any) -> SafeString | str:
         """May wrap before the ``@`` and at dots, never inside a word."""
         email = obj.primary_email_address

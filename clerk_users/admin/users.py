@@ -329,7 +329,11 @@ class ClerkUserAdmin(UserListMixin, ProfileImageAdminMixin, DjangoUserAdmin):  #
             if field in form.changed_data and form.cleaned_data.get(field) is not None
         }
         # The profile image is written by ``clerk_users.admin.images`` through ``images`` only.
-        skip = {*identifiers.PRIMARY_FIELD.values(), "profile_image"}
+        skip = {
+            *identifiers.PRIMARY_FIELD.values(),
+            *identifiers.PRIMARY_SORT_KEY.values(),  # written with the pointers only
+            "profile_image",
+        }
         fields = [
             f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name not in skip
         ]

@@ -190,18 +190,19 @@ def insert(batch: list[Prepared]) -> None:
             ("email_address", p.emails, p.primary_email, emails, EmailAddress),
             ("phone_number", p.phones, p.primary_phone, phones, PhoneNumber),
         ):
-            primary_id = first_verified = None
+            chosen = first_verified = None
             for value, verified in values:
                 identifier = row_model(user=p.user, **{kind: value})
                 if verified:
                     identifier.mark_verified("admin")
-                    first_verified = first_verified or identifier.pk
+                    first_verified = first_verified or identifier
                     if primary is not None and value.lower() == primary.lower():
-                        primary_id = identifier.pk
+                        chosen = identifier
                 rows.append(identifier)
                 if kind == "email_address":
                     mine.append(identifier)
-            setattr(p.user, f"primary_{kind}_id", primary_id or first_verified)
+            for name, column in identifiers.primary_columns(kind, chosen or first_verified).items():
+                setattr(p.user, name, column)
         mirrors += [
             AllauthEmail(
                 user_id=p.user.pk,

@@ -133,6 +133,20 @@ class AbstractClerkUser(AbstractBaseUser, PermissionsMixin):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Each primary's value as its kind's unique index compares it (lowercase email, E.164
+    # phone, lowercase wallet), NULL without a primary: ``GET /users?order_by=email_address``
+    # (phone_number, web3wallet) reads a ``(key, id)`` index of this row instead of joining
+    # the identifier table. Written only with the pointer, by
+    # ``clerk_users.identifiers.primary_columns`` (identifier values never change).
+    primary_email_address_sort_key = models.CharField(
+        max_length=320, null=True, blank=True, editable=False
+    )
+    primary_phone_number_sort_key = models.CharField(
+        max_length=32, null=True, blank=True, editable=False
+    )
+    primary_web3_wallet_sort_key = models.CharField(
+        max_length=42, null=True, blank=True, editable=False
+    )
 
     profile_image = models.ForeignKey(
         "clerk_users.Image",

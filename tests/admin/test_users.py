@@ -10,6 +10,7 @@ from clerk_users import identifiers, passwords, users
 from clerk_users.models import EmailAddress, PhoneNumber, User, Web3Wallet
 from tests.admin.helpers import add_inline, change_data, change_url, form_errors
 from tests.snapshots import db_snapshot
+from tests.sort_keys import assert_sort_keys_match, keys_of
 
 pytestmark = pytest.mark.django_db
 
@@ -254,6 +255,8 @@ def test_change_primary(staff_client, user):
     assert response.status_code == 302, form_errors(response)
     user.refresh_from_db()
     assert user.primary_email_address_id == second.pk
+    assert keys_of(user)[0] == "second@example.com"  # the sort key moves with the pointer
+    assert_sort_keys_match()
     from allauth.account.models import EmailAddress as AllauthEmail
 
     assert AllauthEmail.objects.get(user=user, primary=True).email == "second@example.com"
@@ -351,6 +354,8 @@ def test_inline_delete_primary_after_choosing_another(staff_client, user):
     user.refresh_from_db()
     assert user.primary_email_address_id == second.pk
     assert not EmailAddress.objects.filter(pk=old.pk).exists()
+    assert keys_of(user)[0] == "second@example.com"
+    assert_sort_keys_match()
 
 
 def test_inline_delete_the_only_identifier(staff_client, user):
@@ -361,6 +366,8 @@ def test_inline_delete_the_only_identifier(staff_client, user):
     user.refresh_from_db()
     assert user.primary_email_address_id is None
     assert not user.email_addresses.exists()
+    assert keys_of(user)[0] is None
+    assert_sort_keys_match()
 
 
 def test_password_change_page(staff_client, user):

@@ -17,6 +17,7 @@ from clerk_users.imports import clerk_csv, hashers
 from clerk_users.imports.context import suppress_webhooks, webhooks_suppressed
 from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import EmailAddress, PhoneNumber, User
+from tests.sort_keys import assert_sort_keys_match, keys_of
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 EXPORT = DATA / "clerk_export.csv"
@@ -102,6 +103,33 @@ def test_rerun_updates_and_never_duplicates() -> None:
     assert User.objects.get(pk=first["id"]).first_name.endswith(" II")
     # A password set here since (the upgraded digest) is not replaced by Clerk's old digest.
     assert User.objects.get(pk=first["id"]).password == upgraded
+
+
+def test_primary_sort_keys_follow_the_export_new_and_updated() -> None:
+    """New users (the bulk insert) get their primaries' sort keys; a rerun that names other
+    primaries (the row-by-row update) moves them."""
+    run(EXPORT)
+    assert_sort_keys_match()
+    first = rows(EXPORT)[0]
+    assert keys_of(User.objects.get(pk=first["id"])) == (
+        "argon2i@example.com",
+        "+14155550100",
+        None,
+    )
+    changed = [
+        dict(r, primary_email_address="Second@Example.com", primary_phone_number="+14155550101")
+        if r["id"] == first["id"]
+        else r
+        for r in rows(EXPORT)
+    ]
+    handle = io.StringIO()
+    writer = csv.DictWriter(handle, fieldnames=clerk_csv.COLUMNS)
+    writer.writeheader()
+    writer.writerows(changed)
+    report = clerk_csv.import_clerk_csv(io.StringIO(handle.getvalue()))
+    assert report.rejected == []
+    assert keys_of(User.objects.get(pk=first["id"]))[:2] == ("second@example.com", "+14155550101")
+    assert_sort_keys_match()
 
 
 def test_bad_rows_are_reported_and_skipped_whole() -> None:

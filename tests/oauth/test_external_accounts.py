@@ -16,6 +16,7 @@ from django.test import Client, override_settings
 
 from clerk_users.models import EmailAddress, ExternalAccount
 from tests.oauth.mocks import PROVIDERS, callback, follow_to_provider, mock_provider
+from tests.sort_keys import assert_sort_keys_match, keys_of
 
 DONE = "http://localhost:3000/done"
 ME = "/api/frontend/v1/me/external_accounts"
@@ -266,6 +267,8 @@ def test_sign_up_with_provider_creates_user_account_and_verified_email() -> None
     assert email.verification_strategy == "from_oauth_github"
     assert email.linked_external_account_id == account.pk
     assert user.primary_email_address_id == email.pk
+    assert keys_of(user)[0] == "grace@example.org"  # the sort key of the list's order_by
+    assert_sort_keys_match()
     assert not user.has_usable_password()
     from allauth.account.models import EmailAddress as AllauthEmail
 

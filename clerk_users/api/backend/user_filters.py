@@ -50,11 +50,12 @@ PAGE_PARAMS = frozenset(("limit", "offset", "order_by"))
 ORDER_FIELDS = {
     "created_at": "created_at",
     "updated_at": "updated_at",
-    "email_address": "primary_email_address__email_address",
-    "web3wallet": "primary_web3_wallet__web3_wallet",
+    # The primaries' sort keys on the user row (``identifiers.primary_columns`` keeps them).
+    "email_address": "primary_email_address_sort_key",
+    "web3wallet": "primary_web3_wallet_sort_key",
     "first_name": "first_name",
     "last_name": "last_name",
-    "phone_number": "primary_phone_number__phone_number",
+    "phone_number": "primary_phone_number_sort_key",
     "username": "username",
     "last_active_at": "last_active_at",
     "last_sign_in_at": "last_login",
@@ -207,45 +208,14 @@ def order_users(queryset: QuerySet, params: Any) -> QuerySet:
             f"order_by must be one of {', '.join(ORDER_FIELDS)}, optionally prefixed with + or -.",
         )
     path = ORDER_FIELDS[name]
-    if "__" in path:
-        return PrimaryIdentifierOrder(queryset, path, descending=direction == "-")  # type: ignore[return-value]
     field = F(path)
     # NULLS LAST only where NULLs can occur: on a NOT NULL column it would keep PostgreSQL
     # from reading the (column, id) index backwards (a sort of the whole table instead).
+    # Users without a value (no username, no primary email...) come last either way.
     nulls_last = queryset.model._meta.get_field(path).null or None
     if direction == "-":
         return queryset.order_by(field.desc(nulls_last=nulls_last), F("pk").desc())
     return queryset.order_by(field.asc(nulls_last=nulls_last), F("pk").asc())
-
-
-class PrimaryIdentifierOrder:
-    """Users ordered by their primary email address, phone number or wallet, those without
-    one last (by id), as one ``LEFT JOIN ... ORDER BY value NULLS LAST`` would, but in two
-    index walks: a ``LEFT JOIN`` must read every user before sorting, while the users that
-    have one, joined with an ``INNER JOIN``, are read in the order of the identifier's unique
-    index (``LOWER(email_address)``, ``phone_number``, ``LOWER(web3_wallet)``: values are
-    stored lowercase, so the order is the same). Sliced like a queryset: ``order[10:20]``."""
-
-    def __init__(self, queryset: QuerySet, path: str, *, descending: bool) -> None:
-        relation, column = path.split("__", 1)
-        key: Any = F(path) if column == "phone_number" else Lower(path)
-        pk = F("pk").desc() if descending else F("pk").asc()
-        self.with_value = queryset.filter(**{f"{relation}__isnull": False}).order_by(
-            key.desc() if descending else key.asc(), pk
-        )
-        self.without = queryset.filter(**{f"{relation}__isnull": True}).order_by(pk)
-        self.model = queryset.model
-
-    def __getitem__(self, window: slice) -> list[Any]:
-        start, stop = window.start or 0, window.stop
-        assert stop is not None and window.step is None, "a bounded slice"
-        first = list(self.with_value[start:stop])
-        if len(first) == stop - start:
-            return first
-        # Past the users that have one: continue with those that have none.
-        before = start + len(first) if first else self.with_value.count()
-        rest_start = max(0, start - before)
-        return first + list(self.without[rest_start : rest_start + (stop - start - len(first))])
 
 
 # From this offset on, a page is read as ids first (an index-only walk of the order's
@@ -259,7 +229,7 @@ def list_page(queryset: QuerySet, params: Any, offset: int, limit: int) -> list[
     if found is not None:
         return found
     ordered = order_users(filter_users(queryset, params, query="page"), params)
-    if offset < DEEP_OFFSET or not isinstance(ordered, QuerySet):
+    if offset < DEEP_OFFSET:
         return list(ordered[offset : offset + limit])
     ids = list(ordered.values_list("pk", flat=True)[offset : offset + limit])
     users = {user.pk: user for user in queryset.filter(pk__in=ids)}

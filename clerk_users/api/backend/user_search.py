@@ -272,8 +272,6 @@ def walk_page(queryset: Any, params: Any, order: Any, offset: int, limit: int) -
     from clerk_users.api.backend import user_filters
 
     others = order(user_filters.filter_users(queryset, params, query="skip"), params)
-    if not hasattr(others, "values"):
-        return None  # an order written as two walks (primary identifiers): no walk
     first = others.values("pk")[:WALK]
     walked = order(queryset.filter(pk__in=first).filter(_per_row(text)), params)
     rows = list(walked[: offset + limit])

@@ -298,34 +298,6 @@ def test_filters_and_orders_can_use_their_indexes(analyzed: None, query: str, in
     assert index in plan, plan
 
 
-@pytest.mark.parametrize("name", ["email_address", "phone_number", "web3wallet"])
-@pytest.mark.parametrize("sign", ["+", "-"])
-def test_primary_identifier_orders_page_like_one_left_join(
-    make_user: Any, name: str, sign: str
-) -> None:
-    from django.db.models import F
-
-    for n in range(4):
-        make_user(
-            email_address=f"{'zyxw'[n]}{n}@example.com",
-            phone_number=f"+1415555{9 - n:04d}" if n % 2 else None,
-            web3_wallet=f"0x{n:040x}" if n != 1 else None,
-        )
-    for _ in range(3):
-        make_user(email_address=None)
-    path = user_filters.ORDER_FIELDS[name]
-    key = F(path).desc(nulls_last=True) if sign == "-" else F(path).asc(nulls_last=True)
-    pk = F("pk").desc() if sign == "-" else F("pk").asc()
-    expected = list(User.objects.order_by(key, pk).values_list("pk", flat=True))
-    ordered = user_filters.order_users(
-        User.objects.all(), QueryDict(f"order_by={sign}{name}".replace("+", "%2B"))
-    )
-    for start in range(len(expected) + 1):
-        for size in (1, 2, 3, 10):
-            page = [u.pk for u in ordered[start : start + size]]
-            assert page == expected[start : start + size], (start, size)
-
-
 @pytest.mark.parametrize("text", QUERIES)
 def test_small_pages_of_a_query_are_the_same_walked_or_unioned(
     api: Any, crowd: dict, make_user: Any, text: str

@@ -238,7 +238,6 @@ class _ReplaceView(BackendAPIView):
         verified = status == "verified"
         model = identifiers.IDENTIFIER_MODELS[self.kind]
         value = identifiers.NORMALIZERS[self.kind](data[self.kind], self.kind)
-        field = identifiers.PRIMARY_FIELD[self.kind]
         with transaction.atomic():
             identifiers._lock_user(user)
             lookup = {self.kind: value}  # stored in normalised form
@@ -258,7 +257,7 @@ class _ReplaceView(BackendAPIView):
             if verified:
                 identifiers.set_primary(user, keep)
             else:
-                get_user_model().objects.filter(pk=user.pk).update(**{f"{field}_id": None})
+                identifiers.move_primary(user, self.kind, None)
             for old in model.objects.filter(user_id=user.pk).exclude(pk=keep.pk):
                 identifiers.delete_identifier(old)
         return model.objects.get(pk=keep.pk)
