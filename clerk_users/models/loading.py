@@ -13,6 +13,8 @@ Now:
 
 The rows fill Django's own prefetch caches, so ``user.email_addresses.all()`` and the rest
 read them exactly as after ``prefetch_related``: the JSON is unchanged (tests compare it).
+For one user by primary key (``GET /users/{id}``, the JSON after a ``/me`` write),
+``user_with_identifiers`` runs query 1 from SQL compiled once (``prepared.PreparedQuery``).
 """
 
 from __future__ import annotations
@@ -78,9 +80,9 @@ class _Layout(NamedTuple):
 @functools.lru_cache(maxsize=8)
 def _layout(alias: str, vendor: str) -> _Layout:
     """The union's shape on database ``alias``, worked out once per process: it depends only
-    on the models and the backend, and quoting and typing its ~150 columns on every call
-    cost more than running the statement. ``vendor`` is part of the key so that a database
-    swapped under an alias never reuses another backend's SQL."""
+    on the models and the backend, and quoting and typing its ~40 columns in each of its 5
+    branches on every call cost more than running the statement. ``vendor`` is part of the
+    key so that a database swapped under an alias never reuses another backend's SQL."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     models = _identifier_models()
