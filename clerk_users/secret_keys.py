@@ -21,6 +21,7 @@ from django.utils import timezone
 from clerk_users import errors
 from clerk_users.ids import ALPHABET
 from clerk_users.models import SecretKey
+from clerk_users.models.prepared import PreparedQuery
 
 KEY_PREFIXES = {"test": "sk_test_", "live": "sk_live_"}
 RANDOM_LENGTH = 43
@@ -53,11 +54,21 @@ def create_secret_key(name: str, environment: str = "test") -> tuple[SecretKey, 
     return key, raw_key
 
 
+def _active_by_digest(digest: str) -> Any:
+    # ``[:1]`` without ORDER BY: the digest is unique.
+    return SecretKey.objects.filter(digest=digest, revoked_at__isnull=True).order_by()[:1]
+
+
+# Every Backend API request runs it: SQL compiled once, not per request (``PreparedQuery``).
+_ACTIVE_BY_DIGEST = PreparedQuery(_active_by_digest, SecretKey, digest="digest")
+
+
 def verify(raw_key: Any) -> SecretKey | None:
     """The active key matching ``raw_key``, or None (unknown, malformed or revoked)."""
     if not looks_like_key(raw_key) or len(raw_key) > 128:
         return None
-    key = SecretKey.objects.filter(digest=digest(raw_key), revoked_at__isnull=True).first()
+    found = _ACTIVE_BY_DIGEST(digest=digest(raw_key))
+    key = found[0] if found else None
     if key is not None:
         touch(key)
     return key

@@ -24,7 +24,7 @@ class SessionTokenFailed(exceptions.AuthenticationFailed):
 
 def verify_request_token(token: str, request: Any = None) -> tuple[Any, dict[str, Any]]:
     """Verify ``token`` and its session; return ``(session, claims)``."""
-    from clerk_users.models import Session
+    from clerk_users.models.sessions import active_session_with_user
 
     try:
         # The token must name this site as its issuer and, when it names an authorized
@@ -38,14 +38,7 @@ def verify_request_token(token: str, request: Any = None) -> tuple[Any, dict[str
         failure = SessionTokenFailed(exc.long_message)
         failure.clerk_code = exc.clerk_code
         raise failure from None
-    # ``[:1]``, not ``.first()``: one row at most, no ORDER BY to compile per request.
-    found = list(
-        Session.objects.active()
-        .select_related("user")
-        .filter(pk=claims["sid"], user_id=claims["sub"])
-        .order_by()[:1]
-    )
-    session = found[0] if found else None
+    session = active_session_with_user(claims["sid"], claims["sub"])
     if session is None:
         failure = SessionTokenFailed("The session of this token is no longer active.")
         failure.clerk_code = "session_not_active"

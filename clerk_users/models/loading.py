@@ -13,12 +13,15 @@ Now:
 
 The rows fill Django's own prefetch caches, so ``user.email_addresses.all()`` and the rest
 read them exactly as after ``prefetch_related``: the JSON is unchanged (tests compare it).
+For one user by primary key (``GET /users/{id}``, the JSON after a ``/me`` write),
+``user_with_identifiers`` runs query 1 from SQL compiled once (``prepared.PreparedQuery``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections
 
@@ -56,9 +59,30 @@ def _external_account_model() -> Any:
     return ExternalAccount
 
 
-def _identifiers_sql(user_ids: list[Any], alias: str) -> tuple[str, list[Any], list[Any]]:
-    """One ``UNION ALL`` over the identifier tables: a kind column, then the union of their
-    concrete columns (NULL where a table has none)."""
+class _Layout(NamedTuple):
+    """The union on one database: its statement for ``count`` users is ``sql(count)``;
+    ``positions`` and ``attnames`` give, per kind, where each concrete field of its model
+    sits in a row and its attname (what ``Model.from_db`` takes)."""
+
+    template: str  # ``{marks}`` stands for the user ids in each branch
+    columns: list[str]
+    models: dict[int, Any]
+    positions: dict[int, list[int]]
+    attnames: dict[int, list[str]]
+    converters: dict[int, list[tuple[int, Any]]]
+
+    def sql(self, count: int) -> str:
+        """The statement for ``count`` user ids, named ``u0``, ``u1``... (named, not ``%s``:
+        see ``prepared``'s module docstring; each branch reuses the same names)."""
+        return self.template.replace("{marks}", ", ".join(f"%(u{i})s" for i in range(count)))
+
+
+@functools.lru_cache(maxsize=8)
+def _layout(alias: str, vendor: str) -> _Layout:
+    """The union's shape on database ``alias``, worked out once per process: it depends only
+    on the models and the backend, and quoting and typing its ~40 columns in each of its 5
+    branches on every call cost more than running the statement. ``vendor`` is part of the
+    key so that a database swapped under an alias never reuses another backend's SQL."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     models = _identifier_models()
@@ -73,32 +97,43 @@ def _identifiers_sql(user_ids: list[Any], alias: str) -> tuple[str, list[Any], l
             if field.column not in columns:
                 columns.append(field.column)
                 db_type = field.db_type(connection)
-                typed = connection.vendor == "postgresql" and db_type
+                typed = vendor == "postgresql" and db_type
                 null[field.column] = f"CAST(NULL AS {db_type})" if typed else "NULL"
-    marks = ", ".join(["%s"] * len(user_ids))
-    branches, params = [], []
-    for kind, model in [*enumerate(models), (EXTERNAL, external)]:
+    where = f"WHERE {quote('user_id')} IN ({{marks}})"
+    by_kind = {**dict(enumerate(models)), EXTERNAL: external}
+    branches = []
+    for kind, model in by_kind.items():
         own = {f.column for f in model._meta.concrete_fields}
         select = ", ".join(
             f"{quote(c)}" if c in own else f"{null[c]} AS {quote(c)}" for c in columns
         )
         branches.append(
-            f"SELECT {kind} AS kind, {select} FROM {quote(model._meta.db_table)} "
-            f"WHERE {quote('user_id')} IN ({marks})"
+            f"SELECT {kind} AS kind, {select} FROM {quote(model._meta.db_table)} {where}"
         )
-        params.extend(user_ids)
     from allauth.mfa.models import Authenticator
 
     # Authenticators: their type in the ``id`` column (both text), the rest NULL.
     padded = {"id": quote("type"), "user_id": quote("user_id")}
     select = ", ".join(f"{padded.get(c, null[c])} AS {quote(c)}" for c in columns)
     branches.append(
-        f"SELECT {AUTHENTICATOR} AS kind, {select} FROM {quote(Authenticator._meta.db_table)} "
-        f"WHERE {quote('user_id')} IN ({marks})"
+        f"SELECT {AUTHENTICATOR} AS kind, {select} "
+        f"FROM {quote(Authenticator._meta.db_table)} {where}"
     )
-    params.extend(user_ids)
-    sql = " UNION ALL ".join(branches) + f" ORDER BY {quote('created_at')}, {quote('id')}"
-    return sql, params, columns
+    template = " UNION ALL ".join(branches) + f" ORDER BY {quote('created_at')}, {quote('id')}"
+    return _Layout(
+        template=template,
+        columns=columns,
+        models=by_kind,
+        positions={
+            kind: [columns.index(f.column) + 1 for f in model._meta.concrete_fields]
+            for kind, model in by_kind.items()
+        },
+        attnames={
+            kind: [f.attname for f in model._meta.concrete_fields]
+            for kind, model in by_kind.items()
+        },
+        converters={kind: _converters(model, connection) for kind, model in by_kind.items()},
+    )
 
 
 def _cache(user: Any, name: str, rows: list[Any]) -> None:
@@ -120,31 +155,22 @@ def load_relations(users: list[Any], alias: str) -> None:
             user._prefetched_objects_cache = {}
         for name in HANDLED:
             user._prefetched_objects_cache.pop(name, None)
-    sql, params, columns = _identifiers_sql(list(by_id), alias)
-    models = _identifier_models()
-    external = _external_account_model()
-    by_kind = {**dict(enumerate(models)), EXTERNAL: external}
-    layouts = {
-        kind: [columns.index(f.column) + 1 for f in model._meta.concrete_fields]
-        for kind, model in by_kind.items()
-    }
-    attnames = {
-        kind: [f.attname for f in model._meta.concrete_fields] for kind, model in by_kind.items()
-    }
-    found: dict[Any, list[list[Any]]] = defaultdict(lambda: [[], [], []])
     connection = connections[alias]
+    layout = _layout(alias, connection.vendor)
+    user_ids = list(by_id)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        params = {f"u{i}": user_id for i, user_id in enumerate(user_ids)}
+        cursor.execute(layout.sql(len(user_ids)), params)
         rows = cursor.fetchall()
-    converters = {kind: _converters(model, connection) for kind, model in by_kind.items()}
+    models = layout.models
+    user_fields = {kind: model._meta.get_field("user") for kind, model in models.items()}
 
     def build(kind: int, row: Any) -> Any:
-        values = [row[i] for i in layouts[kind]]
-        for position, convert in converters[kind]:
+        values = [row[i] for i in layout.positions[kind]]
+        for position, convert in layout.converters[kind]:
             values[position] = convert(values[position])
-        model = by_kind[kind]
-        instance = model.from_db(alias, attnames[kind], values)
-        model._meta.get_field("user").set_cached_value(instance, by_id[instance.user_id])
+        instance = models[kind].from_db(alias, layout.attnames[kind], values)
+        user_fields[kind].set_cached_value(instance, by_id[instance.user_id])
         return instance
 
     # External accounts first (in the union's order: created_at, id), so the identifiers
@@ -156,14 +182,16 @@ def load_relations(users: list[Any], alias: str) -> None:
             account = build(EXTERNAL, row)
             accounts[account.user_id].append(account)
             account_by_id[account.pk] = account
+    found: dict[Any, list[list[Any]]] = defaultdict(lambda: [[], [], []])
     types: dict[Any, set[str]] = defaultdict(set)
-    id_position = columns.index("id") + 1
+    id_position = layout.columns.index("id") + 1
+    user_id_position = layout.columns.index("user_id") + 1
     for row in rows:
         kind = row[0]
         if kind == EXTERNAL:
             continue
         if kind == AUTHENTICATOR:
-            types[row[columns.index("user_id") + 1]].add(row[id_position])
+            types[row[user_id_position]].add(row[id_position])
             continue
         identifier = build(kind, row)
         linked = account_by_id.get(identifier.linked_external_account_id)
@@ -182,19 +210,36 @@ def load_relations(users: list[Any], alias: str) -> None:
             setattr(user, flag, kind in types[user.pk])
 
 
-_CONVERTERS: dict[tuple[Any, str], list[tuple[int, Any]]] = {}
+_BY_PK: dict[Any, Any] = {}
+
+
+def user_with_identifiers(model: Any, pk: Any) -> Any | None:
+    """``model._default_manager.with_identifiers().filter(pk=pk).first()``, or None.
+
+    The users query runs as SQL compiled once per model and database (``PreparedQuery``),
+    since compiling the queryset on every call cost more than running it; the relations
+    follow in query 2 as for any ``with_identifiers()`` queryset.
+    """
+    from .prepared import PreparedQuery
+
+    prepared = _BY_PK.get(model)
+    if prepared is None:
+
+        def build(pk: Any) -> Any:
+            # ``[:1]`` without ORDER BY: the primary key matches one row at most.
+            return model._default_manager.with_identifiers().filter(pk=pk).order_by()[:1]
+
+        prepared = _BY_PK.setdefault(model, PreparedQuery(build, model, pk=model._meta.pk.name))
+    found = prepared(pk=pk)
+    if not found:
+        return None
+    load_relations(found, found[0]._state.db)
+    return found[0]
 
 
 def _converters(model: Any, connection: Any) -> list[tuple[int, Any]]:
     """The backend's value converters (SQLite returns datetimes and booleans as text and
-    integers), which a raw cursor does not apply; worked out once per model and database."""
-    key = (model, connection.alias)
-    if key not in _CONVERTERS:
-        _CONVERTERS[key] = _find_converters(model, connection)
-    return _CONVERTERS[key]
-
-
-def _find_converters(model: Any, connection: Any) -> list[tuple[int, Any]]:
+    integers), which a raw cursor does not apply."""
     result = []
     for position, field in enumerate(model._meta.concrete_fields):
         expression = field.get_col(model._meta.db_table)

@@ -8,6 +8,7 @@ the row (one write per throttled activity update, no join to list sessions).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 from clerk_users import ids
 
 from .base import ClerkIDField
+from .prepared import PreparedQuery
 
 
 class SessionStatus(models.TextChoices):
@@ -29,9 +31,11 @@ class SessionStatus(models.TextChoices):
 
 
 class SessionQuerySet(models.QuerySet):
-    def active(self) -> SessionQuerySet:
-        """Sessions still usable now: status active and neither expired nor abandoned."""
-        now = timezone.now()
+    def active(self, now: datetime | None = None) -> SessionQuerySet:
+        """Sessions still usable now (or at ``now``): status active and neither expired nor
+        abandoned."""
+        if now is None:
+            now = timezone.now()
         return self.filter(status=SessionStatus.ACTIVE, expire_at__gt=now, abandon_at__gt=now)
 
 
@@ -113,6 +117,33 @@ class Session(models.Model):
         from clerk_users.sessions import lifecycle as sessions
 
         return sessions.revoke_session(self)
+
+
+def _active_with_user(session_id: str, user_id: Any, now: datetime) -> Any:
+    # ``[:1]`` without ORDER BY: the primary key matches one row at most.
+    return (
+        Session.objects.active(now)
+        .select_related("user")
+        .filter(pk=session_id, user_id=user_id)
+        .order_by()[:1]
+    )
+
+
+_ACTIVE_WITH_USER = PreparedQuery(
+    _active_with_user, Session, session_id="id", user_id="user", now="expire_at"
+)
+
+
+def active_session_with_user(session_id: str, user_id: Any) -> Session | None:
+    """The session ``session_id`` of user ``user_id`` if it is active now, its user loaded.
+
+    This is the one query that authenticates each Frontend API request (session cookie or
+    Bearer token): revocation and expiry hold at once. It runs as SQL compiled once per
+    database (``PreparedQuery``), since compiling the queryset on every request cost more
+    than running it.
+    """
+    found = _ACTIVE_WITH_USER(session_id=session_id, user_id=user_id, now=timezone.now())
+    return found[0] if found else None
 
 
 class SigningKey(models.Model):

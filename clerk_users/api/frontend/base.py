@@ -56,7 +56,7 @@ def session_user(request: Any) -> Any:
     cache, an evicted key) or the Django session outlived it. A cookie session that no Clerk
     session tracks is refused: every login creates one (``sessions.create_session``).
     """
-    from clerk_users.models import Session
+    from clerk_users.models.sessions import active_session_with_user
     from clerk_users.sessions import lifecycle as sessions
 
     session = getattr(request, "session", None)
@@ -74,18 +74,10 @@ def session_user(request: Any) -> Any:
         pk = model._meta.pk.to_python(user_id)
     except Exception:
         return None
-    # ``[:1]``, not ``.first()``: the primary key matches one row at most, and an ORDER BY
-    # is compiled on every request for nothing.
-    found = list(
-        Session.objects.active()
-        .select_related("user")
-        .filter(pk=clerk_session_id, user_id=pk)
-        .order_by()[:1]
-    )
-    if not found:
+    clerk_session = active_session_with_user(clerk_session_id, pk)
+    if clerk_session is None:
         return None
-    clerk_session = found[0]
-    user = clerk_session.user
+    user: Any = clerk_session.user
     user._clerk_session_id = clerk_session.id
     request.clerk_session = clerk_session
     session_hash = session.get(HASH_SESSION_KEY) or ""

@@ -34,6 +34,7 @@ from clerk_users.api.serializers import (
     deleted_json,
     user_json,
 )
+from clerk_users.models import loading
 
 # Parameters accepted by POST /users that have no effect here (no client trust, legal
 # checks, organizations or per-instance identifier requirements to skip).
@@ -73,7 +74,12 @@ def users_queryset() -> Any:
 
 
 def get_user(user_id: str, *, queryset: Any = None) -> Any:
-    user = (queryset if queryset is not None else users_queryset()).filter(pk=user_id).first()
+    """The user ``user_id`` (404 if none): from ``queryset``, else with every relation
+    ``user_json`` reads (``users_queryset()``, from SQL compiled once)."""
+    if queryset is None:
+        user = loading.user_with_identifiers(get_user_model(), user_id)
+    else:
+        user = queryset.filter(pk=user_id).first()
     if user is None:
         raise errors.NotFound(f"No user was found with id {user_id}")
     return user

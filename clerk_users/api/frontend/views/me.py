@@ -39,10 +39,13 @@ def load_user(user: Any, *, refresh: bool = False) -> Any:
     """``user`` with everything the user JSON needs: re-read with ``with_identifiers()``
     (two queries) after a write, else the row authentication loaded plus its relations
     (one query, a second only for an uploaded profile image)."""
-    if refresh:
-        return type(user)._default_manager.with_identifiers().get(pk=user.pk)
     from clerk_users.models import loading
 
+    if refresh:
+        fresh = loading.user_with_identifiers(type(user), user.pk)
+        if fresh is None:
+            raise type(user).DoesNotExist(f"No user {user.pk}.")
+        return fresh
     loading.load_relations([user], user._state.db or "default")
     return user
 
