@@ -134,18 +134,27 @@ def drop_user_indexes(
     return run
 
 
-def fill_sort_keys(app_label: str, model_name: str) -> RunPythonCode:
-    """Set every user's primary sort keys from their primaries: one set-based ``UPDATE`` of
-    the users that have any primary, a primary-key lookup per key, in SQL that PostgreSQL and
-    SQLite share. The cost is each new row version entering every index of the table, so
-    the three kinds share one statement, which writes a user once (one per kind writes it
-    once per kind it has: 2.2 times as long for ``benchmarks/scale.py``'s 200,000 users).
+# Users per backfill statement: each batch commits on its own (the migration is
+# non-atomic), so no statement holds the row locks of a whole large table.
+FILL_BATCH = 5000
+
+
+def fill_sort_keys(
+    app_label: str, model_name: str, *, batch: int | None = None
+) -> RunPythonCode:
+    """Set every user's primary sort keys from their primaries: set-based ``UPDATE``s of the
+    users that have any primary, a primary-key lookup per key, in SQL that PostgreSQL and
+    SQLite share, over ranges of ``FILL_BATCH`` user ids. The cost is each new row version
+    entering every index of the table, so the three kinds share one statement, which writes
+    a user once. One ``UPDATE`` of a million users would hold every user's row lock until it
+    ends (minutes: sign-ins and edits wait); a batch holds its 5,000 for well under a second.
     Run it before the sort key indexes are built: they need no maintenance meanwhile."""
 
     def run(apps: Any, schema_editor: Any) -> None:
         model = apps.get_model(app_label, model_name)._meta
         quote = schema_editor.quote_name
         table = quote(model.db_table)
+        pk = quote(model.pk.column)
         assignments, any_primary = [], []
         for kind, (identifier_name, expression) in SORT_KEYS.items():
             identifier = apps.get_model("clerk_users", identifier_name)._meta
@@ -157,9 +166,24 @@ def fill_sort_keys(app_label: str, model_name: str) -> RunPythonCode:
                 f"WHERE {quote(identifier.pk.column)} = {table}.{pointer})"
             )
             any_primary.append(f"{pointer} IS NOT NULL")
-        schema_editor.execute(
-            f"UPDATE {table} SET {', '.join(assignments)} WHERE {' OR '.join(any_primary)}"
+        update = (
+            f"UPDATE {table} SET {', '.join(assignments)} "
+            f"WHERE {pk} > %s AND {pk} <= %s AND ({' OR '.join(any_primary)})"
         )
+        size = batch or FILL_BATCH
+        last = ""  # ids are non-empty strings: every id sorts after ""
+        with schema_editor.connection.cursor() as cursor:
+            while True:
+                cursor.execute(
+                    f"SELECT MAX({pk}) FROM (SELECT {pk} FROM {table} WHERE {pk} > %s "
+                    f"ORDER BY {pk} LIMIT {int(size)}) batch",
+                    [last],
+                )
+                upper = cursor.fetchone()[0]
+                if upper is None:
+                    return
+                schema_editor.execute(update, [last, upper])
+                last = upper
 
     return run
 

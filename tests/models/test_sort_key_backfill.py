@@ -37,8 +37,11 @@ def test_fill_sets_every_key_from_the_primaries(make_user: Any) -> None:
     with connection.cursor() as cursor:
         # What the migration's RunPython uses of its schema editor (SQLite refuses a real
         # one inside the test's transaction).
-        editor = SimpleNamespace(quote_name=connection.ops.quote_name, execute=cursor.execute)
-        indexes.fill_sort_keys("clerk_users", "User")(apps, editor)
+        editor = SimpleNamespace(
+            quote_name=connection.ops.quote_name, execute=cursor.execute, connection=connection
+        )
+        # Batches of 2 users: five users with primaries span three ranges.
+        indexes.fill_sort_keys("clerk_users", "User", batch=2)(apps, editor)
     assert keys_of(full) == ("zed@example.com", "+14155550101", "0x" + "ab" * 20)
     assert keys_of(phone_only) == (None, "+14155550102", None)
     assert keys_of(bare) == ("legacy@example.com", None, None)
