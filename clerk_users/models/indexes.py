@@ -139,9 +139,7 @@ def drop_user_indexes(
 FILL_BATCH = 5000
 
 
-def fill_sort_keys(
-    app_label: str, model_name: str, *, batch: int | None = None
-) -> RunPythonCode:
+def fill_sort_keys(app_label: str, model_name: str, *, batch: int | None = None) -> RunPythonCode:
     """Set every user's primary sort keys from their primaries: set-based ``UPDATE``s of the
     users that have any primary, a primary-key lookup per key, in SQL that PostgreSQL and
     SQLite share, over ranges of ``FILL_BATCH`` user ids. The cost is each new row version
