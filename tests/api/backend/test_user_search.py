@@ -324,3 +324,32 @@ def test_deep_offsets_read_ids_first_and_keep_the_order(
         for offset in (2, 3, 6):
             page = api.get("/users", {"limit": 3, "offset": offset, "order_by": order})
             assert [u["id"] for u in page.json()] == full[offset : offset + 3]
+
+
+@pytest.mark.postgres
+def test_the_walk_runs_without_bitmap_scans_then_restores_them(
+    api: Any, crowd: dict, monkeypatch: Any
+) -> None:
+    """The walk's statement may not start from a trigram (GIN) index, which PostgreSQL reads
+    only through bitmap scans: at a million users it misjudged ``a smith`` and rechecked
+    20,000 rows of the whole table (2.4 s) instead of probing the 1,000 walked users."""
+    _postgres_only()
+    seen = []
+    real = user_search._no_bitmap_scans
+
+    def spy() -> Any:
+        with real():
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW enable_bitmapscan")
+                seen.append(cursor.fetchone()[0])
+            yield
+
+    from contextlib import contextmanager
+
+    monkeypatch.setattr(user_search, "_no_bitmap_scans", contextmanager(spy))
+    found = api.get("/users", {"query": "john", "limit": 1}).json()
+    assert [u["id"] for u in found] == [crowd["john"].pk]
+    assert seen == ["off"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_bitmapscan")
+        assert cursor.fetchone()[0] == "on"
