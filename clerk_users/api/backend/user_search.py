@@ -161,8 +161,7 @@ def text_conditions(params: Any, *, query: str = "union") -> Q:
     """The ``WHERE`` conditions of ``query`` and the ``*_query`` parameters in ``params``.
     How ``query`` is written: ``"union"`` (for a count) its matching ids, listed when few,
     else ``id IN (UNION ...)``; ``"page"`` (for a page in an order) the ids when few, else
-    per-row tests walked in the page's order; ``"walk"`` per-row tests; ``"skip"`` left out
-    (see ``walk_page``)."""
+    per-row tests walked in the page's order; ``"skip"`` left out (see ``walk_page``)."""
     conditions = Q()
     email_query = (params.get("email_address_query") or "").strip()
     if email_query:
@@ -189,7 +188,7 @@ def query_text(params: Any) -> str:
 
 
 def _query_condition(text: str, *, mode: str = "union") -> Q:
-    if mode == "walk" or len(text) < TRIGRAM:
+    if len(text) < TRIGRAM:
         return _per_row(text)
     ids = few_matches(text)
     if ids is not None:
