@@ -4,12 +4,8 @@ the ``get_token`` cache, and verification by PyJWT's ``PyJWKClient`` and ``@cler
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -22,10 +18,10 @@ from clerk_users import errors
 from clerk_users.models import JWTTemplate, SigningKey
 from clerk_users.sessions import lifecycle as sessions
 from clerk_users.sessions import signing_keys, tokens
+from tests import node
 from tests.sessions.helpers import forge, make_session, pem, public_key, public_pem, settings_keys
 
 __all__ = ["settings_keys"]
-ROOT = Path(__file__).resolve().parents[2]  # the repository (tests/sessions/ -> ../..)
 FRONTEND_JWKS = "/api/frontend/v1/.well-known/jwks.json"
 
 
@@ -447,20 +443,7 @@ def test_pyjwkclient_verifies_against_the_live_jwks(
 
 
 def node_verify(token: str, options: dict[str, Any]) -> dict[str, Any]:
-    if shutil.which("node") is None or not (ROOT / "node_modules" / "@clerk" / "backend").exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must install node and @clerk/backend (npm ci) for this proof")
-        pytest.skip("node or @clerk/backend is not installed (npm ci)")
-    result = subprocess.run(
-        ["node", str(ROOT / "tests" / "js" / "verify_token.mjs")],
-        input=json.dumps({"token": token, "options": options}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return node.run_script("verify_token.mjs", {"token": token, "options": options})
 
 
 def test_clerk_node_sdk_verifies_our_tokens(session: Any) -> None:

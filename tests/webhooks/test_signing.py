@@ -4,11 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,27 +12,14 @@ from django.utils import timezone
 from svix.webhooks import Webhook, WebhookVerificationError
 
 from clerk_users.webhooks import endpoints, signing
+from tests import node
 
 from .conftest import deliver
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-
 
 def node_verify(secret: str, headers: dict[str, str], body: str) -> dict[str, Any]:
-    if shutil.which("node") is None or not (ROOT / "node_modules" / "@clerk" / "backend").exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must install node and @clerk/backend (npm ci) for this proof")
-        pytest.skip("node or @clerk/backend is not installed (npm ci)")
-    result = subprocess.run(
-        ["node", str(ROOT / "tests" / "js" / "verify_webhook.mjs")],
-        input=json.dumps({"secret": secret, "headers": headers, "body": body}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    payload = {"secret": secret, "headers": headers, "body": body}
+    return node.run_script("verify_webhook.mjs", payload)
 
 
 def svix_headers(headers: dict[str, str]) -> dict[str, str]:

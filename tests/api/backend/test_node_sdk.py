@@ -6,10 +6,6 @@ and organization memberships, each SDK object checked field by field. Beside the
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,28 +13,17 @@ import pytest
 from clerk_users.models import User
 from clerk_users.sessions import lifecycle as sessions
 from clerk_users.sessions import signing_keys
+from tests import node
 
-ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def node_backend(payload: dict[str, Any]) -> dict[str, Any]:
-    if shutil.which("node") is None or not (ROOT / "node_modules" / "@clerk" / "backend").exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must install node and @clerk/backend (npm ci) for this proof")
-        pytest.skip("node or @clerk/backend is not installed (npm ci)")
-    version = json.loads((ROOT / "node_modules/@clerk/backend/package.json").read_text())["version"]
+    node.require_clerk_backend()
+    package = node.ROOT / "node_modules/@clerk/backend/package.json"
+    version = json.loads(package.read_text())["version"]
     assert int(version.split(".")[0]) >= 3, version
-    result = subprocess.run(
-        ["node", str(ROOT / "tests" / "js" / "backend_sdk.mjs")],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return node.run_script("backend_sdk.mjs", payload, timeout=120)
 
 
 def test_clerk_node_sdk_drives_the_backend_api(live_server: Any, secret_key: str) -> None:
