@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from clerk_users import identifiers as identifier_rules
 from clerk_users.models import ExternalAccount, Identification
+from clerk_users.models.loading import related
 
 
 def ms(value: datetime | None) -> int | None:
@@ -103,11 +104,11 @@ def user_json(user: Any, *, backend: bool = True) -> dict[str, Any]:
         "last_name": user.last_name or None,
         "image_url": image_url,
         "has_image": images.has_image(user),
-        "email_addresses": [email_address_json(e) for e in user.email_addresses.all()],
-        "phone_numbers": [phone_number_json(p) for p in user.phone_numbers.all()],
-        "web3_wallets": [web3_wallet_json(w) for w in user.web3_wallets.all()],
+        "email_addresses": [email_address_json(e) for e in related(user, "email_addresses")],
+        "phone_numbers": [phone_number_json(p) for p in related(user, "phone_numbers")],
+        "web3_wallets": [web3_wallet_json(w) for w in related(user, "web3_wallets")],
         "passkeys": [],
-        "external_accounts": [external_account_json(a) for a in user.external_accounts.all()],
+        "external_accounts": [external_account_json(a) for a in related(user, "external_accounts")],
         "enterprise_accounts": [],
         "password_enabled": user.password_enabled,
         "two_factor_enabled": user.two_factor_enabled(),

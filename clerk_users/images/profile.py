@@ -21,16 +21,18 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
 from urllib.parse import urljoin
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage, storages
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from clerk_users import ids, signals
 from clerk_users.app_settings import app_settings
@@ -98,7 +100,9 @@ def profile_image_id(user: Any) -> str | None:
 
 def external_image_url(user: Any) -> str | None:
     """The picture of the user's first verified external account that has one."""
-    for account in user.external_accounts.all():
+    from clerk_users.models.loading import related
+
+    for account in related(user, "external_accounts"):
         if account.is_verified and account.image_url:
             return str(account.image_url)
     return None
@@ -116,14 +120,26 @@ def identifier_avatar_url(identifier: str) -> str:
 
 
 def _avatar_url(letters: str, index: int) -> str:
+    path = _avatar_path(letters, index, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    return absolute(path) if path else avatars.data_uri(letters, index)
+
+
+@functools.lru_cache(maxsize=4096)
+def _avatar_path(letters: str, index: int, root: Any, urlconf: Any, prefix: str) -> str | None:
+    """The avatar view's path, or None where the Frontend API's URLs are not installed.
+
+    Reversed once per initials and colour (a list page asks for one per user without an
+    image, and ``reverse`` was a tenth of ``GET /users?limit=10``). The URL configuration
+    and script prefix ``reverse`` reads are part of the key, so another urlconf or prefix
+    (``override_settings``, ``set_urlconf``, ``SCRIPT_NAME``) never reuses a stale path.
+    """
     try:
-        path = reverse(
+        return reverse(
             "clerk_users_frontend:default-avatar",
             kwargs={"version": avatars.VERSION, "initials": letters, "color": index},
         )
     except NoReverseMatch:
-        return avatars.data_uri(letters, index)
-    return absolute(path)
+        return None
 
 
 def image_url(user: Any) -> str:

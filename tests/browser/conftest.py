@@ -110,13 +110,52 @@ def context(browser: Any) -> Iterator[Any]:
     assert blocked == [], f"requests tried to leave the machine: {blocked}"
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    """Keep each phase's report on the test, for ``page``'s account of a failure."""
+    report = yield
+    setattr(item, f"_report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(context: Any) -> Any:
+def page(context: Any, request: Any) -> Iterator[Any]:
     page = context.new_page()
     page.console_messages = []
+    page.requests = []
     page.on("console", lambda msg: page.console_messages.append(f"{msg.type}: {msg.text}"))
     page.on("pageerror", lambda exc: page.console_messages.append(f"pageerror: {exc}"))
-    return page
+    page.on("request", lambda r: page.requests.append(f"-> {r.method} {r.url}"))
+    page.on("requestfinished", lambda r: page.requests.append(f"<- {r.method} {r.url}"))
+    page.on("requestfailed", lambda r: page.requests.append(f"!! {r.method} {r.url} {r.failure}"))
+    yield page
+    report = getattr(request.node, "_report_call", None)
+    if report is not None and report.failed:
+        # A browser test that fails on a loaded machine says what the page did and saw:
+        # its last requests (sent, answered, failed), the calls the server answered, the
+        # console, and the visible text.
+        try:
+            text = page.evaluate("() => document.body.innerText")[-2000:]
+        except Exception as exc:  # the page may be gone
+            text = f"(no text: {exc})"
+        report.sections.append(
+            (
+                "browser",
+                "\n".join(
+                    [
+                        f"url: {page.url}",
+                        "requests:",
+                        *page.requests[-40:],
+                        "answered (caller, method, path, status):",
+                        *map(str, (fapi_log.CALLS or [])[-40:]),
+                        "console:",
+                        *page.console_messages[-30:],
+                        "text:",
+                        text,
+                    ]
+                ),
+            )
+        )
 
 
 @pytest.fixture

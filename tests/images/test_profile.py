@@ -405,6 +405,25 @@ def test_avatar_initials_and_colour() -> None:
     assert len({avatars.color_index(f"user_{n}") for n in range(200)}) == len(avatars.PALETTE)
 
 
+def test_avatar_url_follows_the_script_prefix_and_urlconf(settings: Any) -> None:
+    """The avatar path is reversed once per initials and colour, never reused under another
+    script prefix or URL configuration."""
+    from django.urls import set_script_prefix
+
+    person = User(pk="user_avatar", first_name="Ada", last_name="Byron")
+    plain = images.default_avatar_url(person)
+    assert plain.startswith("/") and "/AB/" in plain
+    set_script_prefix("/mounted/")
+    try:
+        assert images.default_avatar_url(person) == "/mounted" + plain
+    finally:
+        set_script_prefix("/")
+    settings.ROOT_URLCONF = "tests.images.no_frontend_urls"
+    assert images.default_avatar_url(person).startswith("data:image/")
+    settings.ROOT_URLCONF = "example_project.urls"
+    assert images.default_avatar_url(person) == plain
+
+
 def test_content_decides_not_the_declared_type(
     user: Any, storage: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -72,3 +72,63 @@ def test_same_json_in_two_queries(make_user: Any, django_assert_num_queries: Any
         frontend = [user_json(u, backend=False) for u in users]
     assert got == expected
     assert frontend == [user_json(u, backend=False) for u in _one_prefetch_per_relation()]
+
+
+def test_managers_see_what_prefetch_related_gives(
+    make_user: Any, django_assert_num_queries: Any
+) -> None:
+    """The rows are held as plain lists (``related`` reads them); the related manager still
+    gets the prefetched queryset, filtered on its user, the first time it asks for it."""
+    from clerk_users.models import loading
+
+    first, second = _rich_user(make_user, 1), _rich_user(make_user, 2)
+    with django_assert_num_queries(2):
+        users = {u.pk: u for u in User.objects.with_identifiers()}
+    user = users[first.pk]
+    with django_assert_num_queries(0):
+        rows = loading.related(user, "email_addresses")
+        assert isinstance(rows, loading.Loaded)
+        managed = list(user.email_addresses.all())
+        assert managed == list(rows) and len(managed) == 3
+        assert list(user.external_accounts.all()) == list(
+            loading.related(user, "external_accounts")
+        )
+    # Derived querysets query, and stay on this user's rows.
+    with django_assert_num_queries(1):
+        found = list(user.email_addresses.filter(email_address__startswith="rich"))
+    assert {e.email_address for e in found} == {"rich1@example.com", "rich1.b@example.com"}
+    assert all(e.user_id == first.pk for e in found)
+    assert users[second.pk].phone_numbers.count() == 3
+    # Django's prefetch on top of a loaded user reads the cache, not the database.
+    from django.db.models import prefetch_related_objects
+
+    with django_assert_num_queries(0):
+        prefetch_related_objects([users[second.pk]], "web3_wallets")
+    # refresh_from_db forgets them, as it forgets any prefetch.
+    user.refresh_from_db()
+    with django_assert_num_queries(1):
+        assert len(list(user.email_addresses.all())) == 3
+
+
+def test_a_loaded_user_pickles_and_copies(make_user: Any, django_assert_num_queries: Any) -> None:
+    import copy
+    import gc
+    import pickle
+
+    from clerk_users.models import loading
+
+    made = _rich_user(make_user, 3)
+    (user,) = User.objects.with_identifiers().filter(pk=made.pk)
+    with django_assert_num_queries(0):
+        restored = pickle.loads(pickle.dumps(user))
+        assert type(restored._prefetched_objects_cache) is dict
+        assert user_json(restored) == user_json(user)
+    # A copy shares the cache (as with ``prefetch_related``) and reads the same rows.
+    clone = copy.copy(user)
+    with django_assert_num_queries(0):
+        assert list(clone.email_addresses.all()) == list(user.email_addresses.all())
+    # A cache whose user is gone answers as if empty: the manager queries instead.
+    orphan = loading.PrefetchCache(User(pk="user_gone"), {"email_addresses": loading.Loaded()})
+    gc.collect()
+    with pytest.raises(KeyError):
+        orphan["email_addresses"]

@@ -1,0 +1,3 @@
+"""A URL configuration without the Frontend API (its avatar view cannot be reversed)."""
+
+urlpatterns: list = []
