@@ -15,6 +15,12 @@ ALLOWED_HOSTS = ["*"]
 
 if not os.environ.get("DATABASE_URL"):
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+else:
+    # A lock nobody releases (a connection left idle in a transaction) fails the statement
+    # waiting on it after a minute, naming the lock, instead of hanging the suite: the
+    # browser tests' live server answers one request at a time, so one such wait stalls
+    # every page. No test waits on a lock for that long on purpose.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lock_timeout=60000"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",

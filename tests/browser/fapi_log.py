@@ -63,5 +63,13 @@ class SerializeRequests:
     def __call__(self, request: Any) -> Any:
         if CALLS is None:
             return self.get_response(request)
-        with _serial:
+        # Bounded: a request stuck in the server (a lock wait) fails the ones behind it
+        # with a 503 the test reports, instead of stalling the browser without end.
+        if not _serial.acquire(timeout=90):
+            from django.http import HttpResponse
+
+            return HttpResponse("the live server is stuck on an earlier request", status=503)
+        try:
             return self.get_response(request)
+        finally:
+            _serial.release()
