@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from clerk_users.models import EmailAddress, Session
 from tests.browser import fapi_log
@@ -43,7 +44,11 @@ def test_user_profile_asks_for_the_password_then_adds_the_email(signed_in):
     password = page.locator("input[name=password]")
     password.wait_for()
     password.fill(signed_in.password)
-    page.get_by_role("button", name="Continue").click()
+    button = page.get_by_role("button", name="Continue")
+    expect(button).to_be_enabled()
+    with page.expect_response(lambda r: r.url.split("?")[0].endswith("/attempt_first_factor")) as a:
+        button.click()
+    assert a.value.status == 200, a.value.text()
 
     page.wait_for_function(
         "() => document.body.innerText.toLowerCase().includes('verify email address')"
