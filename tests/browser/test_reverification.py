@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import expect
 
 from clerk_users.models import EmailAddress, Session
 from tests.browser import fapi_log
@@ -23,6 +22,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_user_profile_asks_for_the_password_then_adds_the_email(signed_in):
+    from playwright.sync_api import expect  # here: without playwright the fixtures skip
+
     page, user, site = signed_in.page, signed_in.user, signed_in.site
     Session.objects.filter(user=user).update(
         first_factor_verified_at=timezone.now() - timedelta(minutes=11)
