@@ -7,7 +7,7 @@ import os
 
 from clerk_users.oauth import providers as oauth_settings
 from example_project.settings import *  # noqa: F403
-from example_project.settings import BASE_DIR
+from example_project.settings import BASE_DIR, DATABASES
 
 SECRET_KEY = "tests-secret-key"
 DEBUG = False
@@ -20,7 +20,9 @@ else:
     # waiting on it after a minute, naming the lock, instead of hanging the suite: the
     # browser tests' live server answers one request at a time, so one such wait stalls
     # every page. No test waits on a lock for that long on purpose.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lock_timeout=60000"
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c lock_timeout=60000".strip()
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",

@@ -33,6 +33,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage, storages
 from django.db import transaction
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 from clerk_users import ids, signals
 from clerk_users.app_settings import app_settings
@@ -120,18 +121,23 @@ def identifier_avatar_url(identifier: str) -> str:
 
 
 def _avatar_url(letters: str, index: int) -> str:
-    path = _avatar_path(letters, index, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    path = _avatar_path(
+        letters, index, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), get_language()
+    )
     return absolute(path) if path else avatars.data_uri(letters, index)
 
 
 @functools.lru_cache(maxsize=4096)
-def _avatar_path(letters: str, index: int, root: Any, urlconf: Any, prefix: str) -> str | None:
+def _avatar_path(
+    letters: str, index: int, root: Any, urlconf: Any, prefix: str, language: str | None
+) -> str | None:
     """The avatar view's path, or None where the Frontend API's URLs are not installed.
 
     Reversed once per initials and colour (a list page asks for one per user without an
-    image, and ``reverse`` was a tenth of ``GET /users?limit=10``). The URL configuration
-    and script prefix ``reverse`` reads are part of the key, so another urlconf or prefix
-    (``override_settings``, ``set_urlconf``, ``SCRIPT_NAME``) never reuses a stale path.
+    image, and ``reverse`` was a tenth of ``GET /users?limit=10``). What ``reverse`` reads
+    is part of the key (the URL configuration, the script prefix, the active language for
+    ``i18n_patterns``), so another urlconf, prefix or language (``override_settings``,
+    ``set_urlconf``, ``SCRIPT_NAME``, ``translation.override``) never reuses a stale path.
     """
     try:
         return reverse(

@@ -22,7 +22,6 @@ For one user by primary key (``GET /users/{id}``, the JSON after a ``/me`` write
 from __future__ import annotations
 
 import functools
-import weakref
 from collections import defaultdict
 from typing import Any, NamedTuple
 
@@ -156,7 +155,9 @@ class PrefetchCache(dict):
 
     def __init__(self, user: Any, *args: Any) -> None:
         super().__init__(*args)
-        self._user = weakref.ref(user)
+        # A strong reference: the rows already point back at their user (a cycle either
+        # way), and a copy of the user that shares this cache must still build from it.
+        self._user = user
 
     def __getitem__(self, name: str) -> Any:
         value = dict.__getitem__(self, name)
@@ -169,11 +170,8 @@ class PrefetchCache(dict):
 
     def _queryset(self, name: str, rows: Loaded) -> Any:
         """What ``prefetch_related`` stores: the related manager's queryset, evaluated."""
-        user = self._user()
-        if user is None:  # a copy outlived its original: the manager queries instead
-            raise KeyError(name)
         dict.__delitem__(self, name)  # so that the manager builds its queryset, not this
-        queryset = getattr(user, name).get_queryset()
+        queryset = getattr(self._user, name).get_queryset()
         queryset._result_cache = list(rows)
         queryset._prefetch_done = True
         dict.__setitem__(self, name, queryset)

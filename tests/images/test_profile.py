@@ -422,6 +422,15 @@ def test_avatar_url_follows_the_script_prefix_and_urlconf(settings: Any) -> None
     assert images.default_avatar_url(person).startswith("data:image/")
     settings.ROOT_URLCONF = "example_project.urls"
     assert images.default_avatar_url(person) == plain
+    # Under i18n_patterns the path follows the active language.
+    from django.utils import translation
+
+    settings.LANGUAGES = [("en", "English"), ("fr", "French")]
+    settings.ROOT_URLCONF = "tests.images.i18n_urls"
+    with translation.override("en"):
+        assert images.default_avatar_url(person).startswith("/en/api/frontend/v1/avatars/")
+    with translation.override("fr"):
+        assert images.default_avatar_url(person).startswith("/fr/api/frontend/v1/avatars/")
 
 
 def test_content_decides_not_the_declared_type(
