@@ -280,3 +280,37 @@ def submit(page: Any) -> None:
         " return b && !b.disabled; }"
     )
     page.locator(".cl-formButtonPrimary").first.click()
+
+
+def submit_until_sent(
+    page: Any,
+    sent: Callable[[Any], bool],
+    action: Callable[[], None] | None = None,
+    *,
+    tries: int = 3,
+    seconds: float = 10,
+) -> Any:
+    """Submit a ClerkJS form (``action``, by default ``submit(page)``) until the page sends a
+    request ``sent`` accepts; return that request's response.
+
+    Under CI's load a click on an enabled "Add" button twice submitted nothing: no request
+    left the page (the failure report listed every request), so the test waited 30 s for a
+    response that could not come. A person clicks again; so does this, at most ``tries``
+    times, and then fails saying the form sent nothing. A request that was sent is never
+    sent twice: its response is awaited.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(tries):
+        try:
+            with page.expect_request(sent, timeout=seconds * 1000) as request:
+                (action or (lambda: submit(page)))()
+        except PlaywrightTimeout:
+            continue
+        return request.value.response()
+    raise AssertionError(f"the form sent no matching request after {tries} submissions")
+
+
+def request_path(request: Any) -> str:
+    """A Playwright request's URL path, without the query and a trailing slash."""
+    return urlsplit(request.url).path.rstrip("/")

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from clerk_users.models import Session
-from tests.browser.conftest import ROOT, load_clerk, route_guard, sign_in, submit
+from tests.browser.conftest import ROOT, load_clerk, route_guard, sign_in, submit, submit_until_sent
+from tests.browser.conftest import request_path as _path
 
 pytestmark = pytest.mark.browser
 
@@ -117,8 +118,10 @@ def test_user_profile_adds_and_verifies_an_email_address(signed_in):
     page.click(".cl-profileSectionPrimaryButton__emailAddresses")
     page.fill("input[name=emailAddress]", "added@example.com")
     with page.expect_response(lambda r: "/prepare_verification" in r.url) as prepared:
-        submit(page)
-    assert prepared.value.status == 200
+        created = submit_until_sent(
+            page, lambda r: r.method == "POST" and _path(r).endswith("/me/email_addresses")
+        )
+    assert created.status == 200 and prepared.value.status == 200
     page.wait_for_selector(".cl-otpCodeFieldInput")
     (message,) = [m for m in mail.outbox if "added@example.com" in m.to]
     code = re.search(r"\b(\d{6})\b", message.body).group(1)
@@ -141,9 +144,8 @@ def test_user_profile_updates_the_password(signed_in):
     assert page.locator("input[name=currentPassword]").count() == 0
     page.fill("input[name=newPassword]", "another long passphrase")
     page.fill("input[name=confirmPassword]", "another long passphrase")
-    with page.expect_response(lambda r: "/me/change_password" in r.url) as changed:
-        submit(page)
-    assert changed.value.status == 200
+    changed = submit_until_sent(page, lambda r: "/me/change_password" in r.url)
+    assert changed.status == 200
     page.wait_for_selector("input[name=newPassword]", state="detached")
     user.refresh_from_db()
     assert user.check_password("another long passphrase")
