@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -301,12 +302,14 @@ def submit_until_sent(
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    for _ in range(tries):
+    for attempt in range(tries):
         try:
             with page.expect_request(sent, timeout=seconds * 1000) as request:
                 (action or (lambda: submit(page)))()
         except PlaywrightTimeout:
             continue
+        if attempt:  # said in the run's warnings summary, so a lost click stays visible
+            warnings.warn(f"the form sent its request on submission {attempt + 1}", stacklevel=2)
         return request.value.response()
     raise AssertionError(f"the form sent no matching request after {tries} submissions")
 
