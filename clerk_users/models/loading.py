@@ -201,7 +201,7 @@ def load_relations(users: list[Any], alias: str) -> None:
     by_id = {u.pk: u for u in users}
     for user in users:
         cache = user.__dict__.get("_prefetched_objects_cache")
-        if type(cache) is not PrefetchCache:
+        if type(cache) is not PrefetchCache or cache._user is not user:  # not one of a copy
             cache = user._prefetched_objects_cache = PrefetchCache(user, cache or {})
         for name in HANDLED:
             dict.pop(cache, name, None)

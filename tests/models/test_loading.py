@@ -115,6 +115,8 @@ def test_a_loaded_user_pickles_and_copies(make_user: Any, django_assert_num_quer
     import gc
     import pickle
 
+    from clerk_users.models import loading
+
     made = _rich_user(make_user, 3)
     (user,) = User.objects.with_identifiers().filter(pk=made.pk)
     with django_assert_num_queries(0):
@@ -125,6 +127,10 @@ def test_a_loaded_user_pickles_and_copies(make_user: Any, django_assert_num_quer
     clone = copy.copy(user)
     with django_assert_num_queries(0):
         assert list(clone.email_addresses.all()) == list(user.email_addresses.all())
+    # Loading the copy again gives it a cache of its own.
+    loading.load_relations([clone], "default")
+    assert clone._prefetched_objects_cache is not user._prefetched_objects_cache
+    assert clone._prefetched_objects_cache._user is clone
     # A bare user (no rows point back at it) copied, then dropped: the copy still reads,
     # pickles and prefetches from the shared cache.
     bare = make_user(email_address=None)
