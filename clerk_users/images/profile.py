@@ -40,6 +40,7 @@ from clerk_users.app_settings import app_settings
 from clerk_users.images import avatars
 from clerk_users.images.validation import ProcessedImage, process_upload
 from clerk_users.models.images import Image
+from clerk_users.models.loading import related
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +102,6 @@ def profile_image_id(user: Any) -> str | None:
 
 def external_image_url(user: Any) -> str | None:
     """The picture of the user's first verified external account that has one."""
-    from clerk_users.models.loading import related
-
     for account in related(user, "external_accounts"):
         if account.is_verified and account.image_url:
             return str(account.image_url)
