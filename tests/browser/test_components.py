@@ -11,8 +11,15 @@ from typing import Any
 import pytest
 
 from clerk_users.models import Session
-from tests.browser.conftest import ROOT, load_clerk, route_guard, sign_in, submit, submit_until_sent
-from tests.browser.conftest import request_path as _path
+from tests.browser.conftest import (
+    ROOT,
+    load_clerk,
+    request_path,
+    route_guard,
+    sign_in,
+    submit,
+    submit_until_sent,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -119,7 +126,7 @@ def test_user_profile_adds_and_verifies_an_email_address(signed_in):
     page.fill("input[name=emailAddress]", "added@example.com")
     with page.expect_response(lambda r: "/prepare_verification" in r.url) as prepared:
         created = submit_until_sent(
-            page, lambda r: r.method == "POST" and _path(r).endswith("/me/email_addresses")
+            page, lambda r: r.method == "POST" and request_path(r).endswith("/me/email_addresses")
         )
     assert created.status == 200 and prepared.value.status == 200
     page.wait_for_selector(".cl-otpCodeFieldInput")

@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from clerk_users.models import EmailAddress, Session
 from tests.browser import fapi_log
-from tests.browser.conftest import clerk, load_clerk, submit_until_sent
-from tests.browser.conftest import request_path as _path
+from tests.browser.conftest import clerk, load_clerk, request_path, submit_until_sent
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +36,7 @@ def test_user_profile_asks_for_the_password_then_adds_the_email(signed_in):
     page.get_by_role("button", name="Add email address").click()
     page.locator("input[name=emailAddress]").fill("second@example.com")
     refused = submit_until_sent(
-        page, lambda r: r.method == "POST" and _path(r).endswith("/me/email_addresses")
+        page, lambda r: r.method == "POST" and request_path(r).endswith("/me/email_addresses")
     )
     assert refused.status == 403, refused.text()
 
@@ -48,7 +47,7 @@ def test_user_profile_asks_for_the_password_then_adds_the_email(signed_in):
     button = page.get_by_role("button", name="Continue")
     expect(button).to_be_enabled()
     attempted = submit_until_sent(
-        page, lambda r: _path(r).endswith("/attempt_first_factor"), button.click
+        page, lambda r: request_path(r).endswith("/attempt_first_factor"), button.click
     )
     assert attempted.status == 200, attempted.text()
 
