@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core import mail
 
+from tests import totp
 from tests.browser.conftest import PASSWORD, clerk, load_clerk, submit
 
 pytestmark = pytest.mark.browser
@@ -98,24 +99,19 @@ def test_sign_up_verify_sign_out_sign_in(flows, page):
 
 def totp_code(user: Any) -> str:
     from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
     from allauth.mfa.utils import decrypt
 
     secret = decrypt(Authenticator.objects.get(user=user, type="totp").data["secret"])
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return totp.code(secret, margin=10)
 
 
 def enable_totp(user: Any) -> list[str]:
     """TOTP and backup codes through allauth.mfa (what <UserProfile/> enables)."""
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
     from clerk_users.mfa import authenticators as mfa
 
     secret = mfa.begin_totp(user)["secret"]
     # The previous window's code: the current one stays unused for the sign-in below.
-    return mfa.attempt_totp(user, format_hotp_value(hotp_value(secret, int(time.time()) // 30)))[
-        "backup_codes"
-    ]
+    return mfa.attempt_totp(user, totp.code(secret, margin=10))["backup_codes"]
 
 
 def test_password_then_totp(flows, page, make_browser_user):

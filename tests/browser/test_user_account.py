@@ -3,20 +3,18 @@ phone numbers, deleting identifiers and the account, and the session's touch."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 from clerk_users import identifiers
 from clerk_users.models import Session, User
+from tests import totp as totp_codes
 from tests.browser.conftest import PASSWORD, clerk, load_clerk
 
 pytestmark = pytest.mark.browser
 
 
 def totp(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return totp_codes.code(secret, margin=10)
 
 
 def test_update_password_then_remove_it(signed_in, settings):

@@ -3,16 +3,15 @@ verify/disable operations, import with ``POST /users``, flags on the user JSON."
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 from clerk_users import errors
 from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import User
+from tests import totp
 from tests.api.frontend.conftest import FrontendClient
 from tests.api.frontend.conftest import _generous_rates as _rates  # noqa: F401 (autouse)
 
@@ -22,7 +21,7 @@ BACKEND = "/api/backend/v1"
 
 
 def code_for(secret: str, offset: int = 0) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
+    return totp.code(secret, offset)
 
 
 def code(response: Any) -> str:

@@ -5,25 +5,24 @@ the admin page (these tests failed)."""
 from __future__ import annotations
 
 import importlib
-import time
 from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.apps import apps
 from django.test import Client
 
 from clerk_users.mfa import adapter as mfa_adapter
 from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import TOTPEnrollment, User
+from tests import totp
 
 pytestmark = pytest.mark.django_db
 SECRET = "JBSWY3DPEHPK3PXP"
 
 
 def code_for(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return totp.code(secret)
 
 
 def test_secrets_are_encrypted_and_still_work(user: Any) -> None:

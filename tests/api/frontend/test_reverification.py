@@ -8,12 +8,10 @@ password or code asked: every ``test_sensitive_*`` case failed on that code (200
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -21,6 +19,7 @@ from django.utils import timezone
 from clerk_users import identifiers
 from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import EmailAddress, Session, User
+from tests import totp
 from tests.api.frontend.conftest import PREFIX, FrontendClient, error_code, session_of
 from tests.sessions.helpers import settings_keys
 
@@ -43,7 +42,7 @@ def make_stale(client: FrontendClient, minutes: int = 11) -> Session:
 
 
 def totp_code(offset: int = 0) -> str:
-    return format_hotp_value(hotp_value(SECRET, int(time.time()) // 30 + offset))
+    return totp.code(SECRET, offset)
 
 
 def sensitive_calls(user: Any) -> list[tuple[str, str, dict[str, Any]]]:

@@ -7,11 +7,11 @@ import re
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 
 from clerk_users.mfa import authenticators as mfa
 from clerk_users.models import Session, SignInAttempt
+from tests import totp
 from tests.api.frontend.conftest import FrontendClient, clerk_js_browser, code_from, error_code
 
 PASSWORD = "correct horse battery"
@@ -19,21 +19,16 @@ pytestmark = pytest.mark.django_db
 
 
 def totp_now(user: Any) -> str:
-    import time
-
     from allauth.mfa.models import Authenticator
     from allauth.mfa.utils import decrypt
 
     secret = decrypt(Authenticator.objects.get(user=user, type="totp").data["secret"])
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return totp.code(secret)
 
 
 def enable_totp(user: Any) -> list[str]:
     secret = mfa.begin_totp(user)["secret"]
-    import time
-
-    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-    return mfa.attempt_totp(user, code)["backup_codes"]
+    return mfa.attempt_totp(user, totp.code(secret))["backup_codes"]
 
 
 def sessions_of(user: Any) -> int:
